@@ -1,0 +1,38 @@
+# Every target installs what it needs first: a fresh clone needs only Python 3.11, Java 17, Maven and Go.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: all venv deps demo test lint bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Kafka jars (mvn) and the Prism runner binary (go install), cached under ~/.cache/newsbeam.
+deps: venv
+	$(PY) -c "from pipelines.kafka_broker import ensure_kafka_jars; print(ensure_kafka_jars())"
+	$(PY) -c "from pipelines.prism import ensure_prism; print(ensure_prism())"
+
+demo: deps
+	$(VENV)/bin/newsbeam demo
+
+test: deps
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check pipelines tests benchmarks
+
+bench: deps
+	$(VENV)/bin/newsbeam bench
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

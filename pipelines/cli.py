@@ -1,0 +1,161 @@
+"""`newsbeam` command line: one subcommand per DESIGN §8 entry point."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import orjson
+
+from pipelines.config import DEFAULT_BOOTSTRAP, DEFAULT_GROUP_ID, MAX_PAGE_BYTES, Topics
+
+
+def _add_kafka_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default: the broker "
+                        f"`newsbeam kafka start` runs, else {DEFAULT_BOOTSTRAP})")
+    parser.add_argument("--prefix", default="", help="topic name prefix")
+
+
+def resolve_bootstrap(value: str | None) -> str:
+    """An explicit address, else the running project broker's, else the default."""
+    if value:
+        return value
+    try:
+        from pipelines.kafka_broker import running_bootstrap
+
+        found = running_bootstrap()
+    except Exception:
+        found = None
+    return found or DEFAULT_BOOTSTRAP
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.pipeline import JobSettings, counters, run
+
+    job = JobSettings(
+        bootstrap=resolve_bootstrap(args.bootstrap),
+        topics=Topics(args.prefix),
+        group_id=args.group_id,
+        runner=args.runner,
+        mode=args.mode,
+        start=args.start,
+        output_format=args.output_format,
+        output_dir=args.output_dir,
+        file_format=args.file_format,
+        max_page_bytes=args.max_page_bytes,
+        commit_offsets=not args.no_commit,
+        flink_master=args.flink_master,
+        extra_beam_args=args.beam_args,
+    )
+    result = run(job, wait=True)
+    print(orjson.dumps({"state": str(result.state), "counters": counters(result)}).decode())
+    return 0
+
+
+def _cmd_produce(args: argparse.Namespace) -> int:
+    from pipelines.produce import messages_from_paths, produce
+
+    topic = args.topic or Topics(args.prefix).raw
+    count = produce(
+        resolve_bootstrap(args.bootstrap),
+        topic,
+        messages_from_paths(args.paths, args.encoding, args.source, args.url_base),
+        progress=not args.quiet,
+    )
+    print(orjson.dumps({"topic": topic, "produced": count}).decode())
+    return 0
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from pipelines.extract_cli import extract_command
+
+    return extract_command(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import demo
+
+    return demo(args)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks.pipeline_throughput import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbeam", description=__doc__)
+    parser.add_argument("--log-level", default="WARNING")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the pipeline")
+    _add_kafka_target(run)
+    run.add_argument("--runner", default="DirectRunner", choices=["DirectRunner", "PrismRunner", "FlinkRunner"])
+    run.add_argument("--mode", default="bounded", choices=["bounded", "streaming"])
+    run.add_argument("--group-id", default=DEFAULT_GROUP_ID)
+    run.add_argument("--start", default="committed", choices=["committed", "earliest", "latest"],
+                     help="where to start when the group has no committed offset: committed falls back to earliest")
+    run.add_argument("--output-format", default="avro", choices=["avro", "json"])
+    run.add_argument("--output-dir", default=None, help="also write articles as files here (the lake sink)")
+    run.add_argument("--file-format", default="jsonl", choices=["jsonl", "avro"])
+    run.add_argument("--max-page-bytes", type=int, default=MAX_PAGE_BYTES)
+    run.add_argument("--no-commit", action="store_true", help="do not commit consumer-group offsets")
+    run.add_argument("--flink-master", default="[local]")
+    run.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
+    run.set_defaults(func=_cmd_run)
+
+    produce = sub.add_parser("produce", help="load JSONL, .html directories or WARC files onto the raw topic")
+    _add_kafka_target(produce)
+    produce.add_argument("paths", nargs="+")
+    produce.add_argument("--topic", default=None)
+    produce.add_argument("--encoding", default="avro", choices=["avro", "json"])
+    produce.add_argument("--source", default=None)
+    produce.add_argument("--url-base", default=None)
+    produce.add_argument("--quiet", action="store_true")
+    produce.set_defaults(func=_cmd_produce)
+
+    extract = sub.add_parser("extract", help="print the Article JSON the pipeline makes of pages")
+    extract.add_argument("files", nargs="*")
+    extract.add_argument("--jsonl", default=None)
+    extract.add_argument("--content-type", default=None)
+    extract.add_argument("--url", default=None)
+    extract.set_defaults(func=_cmd_extract)
+
+    demo = sub.add_parser("demo", help="broker + sample feed + pipeline + summary, end to end")
+    demo.add_argument("--pages", type=int, default=320)
+    demo.add_argument("--keep-broker", action="store_true")
+    demo.add_argument("--show", type=int, default=3)
+    demo.set_defaults(func=_cmd_demo)
+
+    bench = sub.add_parser("bench", help="throughput benchmarks (JSON lines)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=_cmd_bench)
+
+    try:
+        from pipelines.kafka_broker import add_kafka_parser
+
+        add_kafka_parser(sub)
+    except ImportError:
+        pass
+    try:
+        from pipelines.kafka_admin import add_topics_parser
+
+        add_topics_parser(sub)
+    except ImportError:
+        pass
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+

@@ -1,0 +1,332 @@
+"""Kafka in and out of Beam, Python-native with kafka-python (no Java expansion service).
+
+Reading is a splittable DoFn over one restriction per topic-partition, offsets as the restriction:
+
+* bounded catch-up: the end offsets are captured once when the read starts, so a run is a
+  well-defined slice of the log (tests, backfills, the demo); works on every runner;
+* unbounded streaming: the restriction is open-ended, the DoFn checkpoints itself after a bounded
+  number of records or seconds, and the watermark follows record timestamps; a partition that is
+  caught up advances its watermark from the wall clock so idle partitions never hold the pipeline.
+
+Consumer-group offsets are committed from a bundle finalizer, i.e. only after the runner has made
+the bundle's outputs durable, so `newsbeam lag` reports real progress and a restart resumes there.
+Writing goes through an idempotent producer (`acks=all`) flushed before each bundle completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any, Iterable, NamedTuple
+
+import apache_beam as beam
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.core import RestrictionProvider
+from apache_beam.utils.timestamp import Duration, Timestamp
+
+LOG = logging.getLogger(__name__)
+NAMESPACE = "newsbeam"
+UNBOUNDED_END = sys.maxsize
+
+
+class KafkaRecord(NamedTuple):
+    """One consumed record; carried to the dead-letter step so failures keep their coordinates."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+    headers: tuple[tuple[str, bytes], ...]
+
+
+class PartitionSlice(NamedTuple):
+    """The work of one partition: read offsets [start, stop); stop is UNBOUNDED_END when streaming."""
+
+    topic: str
+    partition: int
+    start: int
+    stop: int
+    chunk: int = 20000  # bounded slices split into ranges of this many offsets
+
+
+class KafkaMessage(NamedTuple):
+    """One record to produce: key, value, headers and the event time it carries."""
+
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int | None
+
+
+def _consumer(bootstrap: str, group_id: str | None, config: dict[str, Any]):
+    from kafka import KafkaConsumer
+
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=1000,
+        **config,
+    )
+
+
+class _PlanPartitions(beam.DoFn):
+    """Impulse → one PartitionSlice per partition, from the group's committed offsets (or `start`)."""
+
+    def __init__(self, bootstrap, topic, group_id, start, bounded, consumer_config, chunk):
+        self._chunk = chunk
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._group_id = group_id
+        self._start = start
+        self._bounded = bounded
+        self._config = consumer_config
+
+    def process(self, _impulse) -> Iterable[PartitionSlice]:
+        from kafka import TopicPartition
+
+        consumer = _consumer(self._bootstrap, self._group_id, self._config)
+        try:
+            partitions = consumer.partitions_for_topic(self._topic)
+            if not partitions:
+                raise RuntimeError(f"topic {self._topic!r} does not exist on {self._bootstrap}")
+            tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
+            first = consumer.beginning_offsets(tps)
+            last = consumer.end_offsets(tps)
+            for tp in tps:
+                start = first[tp]
+                if self._start == "latest":
+                    start = last[tp]
+                elif self._start == "committed" and self._group_id:
+                    committed = consumer.committed(tp)
+                    if committed is not None:
+                        start = max(committed, first[tp])
+                stop = last[tp] if self._bounded else UNBOUNDED_END
+                LOG.info("plan %s[%d]: offsets %d..%s", self._topic, tp.partition, start, stop)
+                yield PartitionSlice(self._topic, tp.partition, start, stop, self._chunk)
+        finally:
+            consumer.close()
+
+
+class _SliceRestrictions(RestrictionProvider):
+    """Offsets as the restriction; bounded slices split into chunks so several workers can read."""
+
+    def initial_restriction(self, element: PartitionSlice) -> OffsetRange:
+        return OffsetRange(element.start, element.stop)
+
+    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
+        return OffsetRestrictionTracker(restriction)
+
+    def restriction_size(self, element: PartitionSlice, restriction: OffsetRange) -> int:
+        if restriction.stop >= UNBOUNDED_END:
+            return 1 << 20  # unknown backlog: a constant keeps runners from over-splitting
+        return max(restriction.size(), 0)
+
+    def split(self, element: PartitionSlice, restriction: OffsetRange):
+        if restriction.stop >= UNBOUNDED_END or restriction.size() <= element.chunk:
+            yield restriction
+            return
+        yield from restriction.split(element.chunk, element.chunk // 4)
+
+
+class _ReadSlices(beam.DoFn):
+    """Reads one partition slice; see the module docstring for the bounded/unbounded behaviour."""
+
+    def __init__(self, bootstrap, group_id, consumer_config, commit_offsets, max_records, max_seconds,
+                 idle_lag_seconds):
+        self._bootstrap = bootstrap
+        self._group_id = group_id
+        self._config = consumer_config
+        self._commit = commit_offsets and bool(group_id)
+        self._max_records = max_records
+        self._max_seconds = max_seconds
+        self._idle_lag = idle_lag_seconds
+        self._consumer = None
+        self._records_read = Metrics.counter(NAMESPACE, "pages_read")
+
+    def setup(self) -> None:
+        self._consumer = _consumer(self._bootstrap, self._group_id, self._config)
+
+    def teardown(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close(autocommit=False)
+            self._consumer = None
+
+    def _commit_later(self, finalizer, topic: str, partition: int, next_offset: int) -> None:
+        if not self._commit:
+            return
+
+        def commit() -> None:
+            from kafka import OffsetAndMetadata, TopicPartition
+
+            tp = TopicPartition(topic, partition)
+            try:
+                self._consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
+            except Exception:  # a lost commit only means re-reading: at-least-once, never loss
+                LOG.warning("offset commit %s[%d]@%d failed", topic, partition, next_offset, exc_info=True)
+
+        finalizer.register(commit)
+
+    def process(
+        self,
+        element: PartitionSlice,
+        tracker=beam.DoFn.RestrictionParam(_SliceRestrictions()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
+        finalizer=beam.DoFn.BundleFinalizerParam,
+    ):
+        from kafka import TopicPartition
+
+        restriction: OffsetRange = tracker.current_restriction()
+        tp = TopicPartition(element.topic, element.partition)
+        consumer = self._consumer
+        consumer.assign([tp])
+        consumer.seek(tp, restriction.start)
+        bounded = restriction.stop < UNBOUNDED_END
+        started = time.monotonic()
+        emitted = 0
+        next_offset = restriction.start
+        high_ts = watermark.current_watermark()
+        while True:
+            batch = consumer.poll(timeout_ms=200, max_records=500).get(tp, [])
+            for rec in batch:
+                if not tracker.try_claim(rec.offset):
+                    self._commit_later(finalizer, element.topic, element.partition, next_offset)
+                    return
+                next_offset = rec.offset + 1
+                headers = tuple((k, v if v is not None else b"") for k, v in (rec.headers or []))
+                record = KafkaRecord(rec.topic, rec.partition, rec.offset, rec.key, rec.value, rec.timestamp, headers)
+                ts = Timestamp.of(rec.timestamp / 1000.0)
+                if high_ts is None or ts > high_ts:
+                    high_ts = ts
+                    watermark.set_watermark(ts)
+                self._records_read.inc()
+                emitted += 1
+                yield beam.window.TimestampedValue(record, ts)
+            position = consumer.position(tp)
+            if bounded and position >= restriction.stop:
+                tracker.try_claim(restriction.stop)  # marks the slice done even across compaction gaps
+                self._commit_later(finalizer, element.topic, element.partition, restriction.stop)
+                return
+            if bounded:
+                continue
+            caught_up = not batch and position >= consumer.end_offsets([tp])[tp]
+            if caught_up:
+                idle_mark = Timestamp.of(time.time() - self._idle_lag)
+                if high_ts is None or idle_mark > high_ts:
+                    high_ts = idle_mark
+                    watermark.set_watermark(idle_mark)
+            if caught_up or emitted >= self._max_records or time.monotonic() - started >= self._max_seconds:
+                self._commit_later(finalizer, element.topic, element.partition, next_offset)
+                tracker.defer_remainder(Duration.of(1 if caught_up else 0))
+                return
+
+
+@beam.DoFn.unbounded_per_element()
+class _ReadSlicesForever(_ReadSlices):
+    """The streaming variant: same reading, but the runner treats the output as unbounded."""
+
+
+class ReadFromKafka(beam.PTransform):
+    """Kafka records of one topic as a PCollection of KafkaRecord, timestamped by record time."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        group_id: str | None = None,
+        bounded: bool = True,
+        start: str = "committed",
+        consumer_config: dict[str, Any] | None = None,
+        commit_offsets: bool = True,
+        max_records_per_bundle: int = 5000,
+        max_bundle_seconds: float = 5.0,
+        idle_watermark_lag_seconds: float = 10.0,
+        split_records: int = 20000,
+    ) -> None:
+        super().__init__()
+        if start not in {"committed", "earliest", "latest"}:
+            raise ValueError(f"start must be committed|earliest|latest, got {start!r}")
+        self._plan = _PlanPartitions(bootstrap, topic, group_id, start, bounded, consumer_config or {},
+                                     split_records)
+        self._read = (_ReadSlices if bounded else _ReadSlicesForever)(
+            bootstrap, group_id, consumer_config or {}, commit_offsets, max_records_per_bundle,
+            max_bundle_seconds, idle_watermark_lag_seconds,
+        )
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Impulse" >> beam.Impulse()
+            | "PlanPartitions" >> beam.ParDo(self._plan)
+            | "SpreadPartitions" >> beam.Reshuffle()
+            | "ReadPartitions" >> beam.ParDo(self._read)
+        )
+
+
+class _ProduceFn(beam.DoFn):
+    """Sends KafkaMessages; flushes in finish_bundle so a bundle completes only once Kafka has it."""
+
+    def __init__(self, bootstrap: str, topic: str, producer_config: dict[str, Any], metric: str | None) -> None:
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._config = producer_config
+        self._producer = None
+        self._pending: list = []
+        self._written = Metrics.counter(NAMESPACE, metric) if metric else None
+
+    def setup(self) -> None:
+        from kafka import KafkaProducer
+
+        settings = {
+            "enable_idempotence": True,
+            "acks": "all",
+            "compression_type": "lz4",
+            "linger_ms": 20,
+            "max_request_size": 16 * 1024 * 1024,
+        }
+        settings.update(self._config)
+        self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, **settings)
+
+    def start_bundle(self) -> None:
+        self._pending = []
+
+    def process(self, message: KafkaMessage) -> None:
+        future = self._producer.send(
+            self._topic,
+            key=message.key,
+            value=message.value,
+            headers=list(message.headers) or None,
+            timestamp_ms=message.timestamp_ms,
+        )
+        self._pending.append(future)
+
+    def finish_bundle(self) -> None:
+        self._producer.flush()
+        for future in self._pending:
+            future.get(timeout=60)  # raises on a failed send: the runner retries the bundle
+        if self._written is not None:
+            self._written.inc(len(self._pending))
+        self._pending = []
+
+    def teardown(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=10)
+            self._producer = None
+
+
+class WriteToKafka(beam.PTransform):
+    """Writes KafkaMessages to one topic with an idempotent, acks=all producer."""
+
+    def __init__(self, bootstrap: str, topic: str, producer_config: dict[str, Any] | None = None,
+                 metric: str | None = None) -> None:
+        super().__init__()
+        self._fn = _ProduceFn(bootstrap, topic, producer_config or {}, metric)
+
+    def expand(self, pcoll):
+        return pcoll | "Produce" >> beam.ParDo(self._fn)

@@ -1,0 +1,136 @@
+"""The main job: raw pages from Kafka → decode → extract → articles (Kafka, files) + dead letters.
+
+Runners: the DirectRunner for bounded catch-up (FnApiRunner underneath), Prism for streaming on one
+machine (binary built from the Go module proxy, see pipelines.prism), FlinkRunner where Beam's Flink
+job server is available (see README)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.runner import PipelineResult
+
+from pipelines.config import DEFAULT_BOOTSTRAP, DEFAULT_GROUP_ID, MAX_PAGE_BYTES, Topics
+from pipelines.kafka_io import ReadFromKafka, WriteToKafka
+from pipelines.transforms import (
+    DEAD,
+    DecodePages,
+    EncodeArticles,
+    EncodeDeadLetters,
+    ExtractArticles,
+    WriteAvroFiles,
+    WriteJsonLines,
+)
+
+LOG = logging.getLogger(__name__)
+RUNNERS = ("DirectRunner", "PrismRunner", "FlinkRunner")
+
+
+@dataclass
+class JobSettings:
+    """What `newsbeam run` decides; the Beam options are derived from it in `beam_options`."""
+
+    bootstrap: str = DEFAULT_BOOTSTRAP
+    topics: Topics = field(default_factory=Topics)
+    group_id: str = DEFAULT_GROUP_ID
+    runner: str = "DirectRunner"
+    mode: str = "bounded"  # bounded | streaming
+    start: str = "committed"  # committed | earliest | latest
+    output_format: str = "avro"  # avro | json on Kafka
+    output_dir: str | None = None
+    file_format: str = "jsonl"  # jsonl | avro for the lake sink
+    max_page_bytes: int = MAX_PAGE_BYTES
+    commit_offsets: bool = True
+    consumer_config: dict[str, Any] = field(default_factory=dict)
+    producer_config: dict[str, Any] = field(default_factory=dict)
+    flink_master: str = "[local]"
+    extra_beam_args: list[str] = field(default_factory=list)
+
+
+def build(p: beam.Pipeline, job: JobSettings) -> None:
+    """Wire the job's steps onto `p`."""
+    records = p | "ReadRawPages" >> ReadFromKafka(
+        job.bootstrap,
+        job.topics.raw,
+        group_id=job.group_id,
+        bounded=job.mode == "bounded",
+        start=job.start,
+        consumer_config=job.consumer_config,
+        commit_offsets=job.commit_offsets,
+    )
+    decoded = records | "DecodePages" >> DecodePages()
+    extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(job.max_page_bytes)
+    articles = extracted.articles
+
+    (
+        articles
+        | "EncodeArticles" >> EncodeArticles(job.output_format)
+        | "WriteArticles" >> WriteToKafka(job.bootstrap, job.topics.articles, job.producer_config, "articles_written")
+    )
+    (
+        (decoded[DEAD], extracted[DEAD])
+        | "CollectDeadLetters" >> beam.Flatten()
+        | "EncodeDeadLetters" >> EncodeDeadLetters(job.output_format)
+        | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
+    )
+    if job.output_dir:
+        prefix = os.path.join(job.output_dir, "articles", "articles")
+        if job.file_format == "avro":
+            articles | "ArticlesToLake" >> WriteAvroFiles(prefix, "Article")
+        else:
+            articles | "ArticlesToLake" >> WriteJsonLines(prefix)
+
+
+def beam_options(job: JobSettings) -> PipelineOptions:
+    """Beam options for the chosen runner; never lets a runner download anything at run time."""
+    from pipelines.prism import ensure_prism
+
+    args = [f"--runner={job.runner}", "--save_main_session=False"]
+    streaming = job.mode == "streaming"
+    if streaming:
+        args.append("--streaming")
+    if job.runner == "DirectRunner":
+        if streaming:
+            raise ValueError("streaming on one machine runs on Prism: use --runner PrismRunner")
+        # Give DirectRunner a real Prism too: without a path it tries to download one, then falls back.
+        args += [f"--prism_location={ensure_prism()}", "--direct_running_mode=in_memory"]
+    elif job.runner == "PrismRunner":
+        args += [f"--prism_location={ensure_prism()}", "--environment_type=LOOPBACK"]
+    elif job.runner == "FlinkRunner":
+        from pipelines.flink import flink_args
+
+        args += flink_args(job.flink_master)
+    else:
+        raise ValueError(f"unknown runner {job.runner!r}; choose one of {RUNNERS}")
+    return PipelineOptions(args + list(job.extra_beam_args))
+
+
+def run(job: JobSettings, wait: bool = True) -> PipelineResult:
+    """Start the job; with `wait`, block until a bounded run is done (streaming runs until cancelled)."""
+    options = beam_options(job)
+    p = beam.Pipeline(options=options)
+    build(p, job)
+    result = p.run()
+    if wait:
+        result.wait_until_finish()
+    return result
+
+
+def counters(result: PipelineResult) -> dict[str, int]:
+    """The job's `newsbeam` counters by name (committed values where the runner has them)."""
+    out: dict[str, int] = {}
+    query = result.metrics().query(beam.metrics.MetricsFilter().with_namespace("newsbeam"))
+    for counter in query["counters"]:
+        value = counter.committed if counter.committed is not None else counter.attempted
+        out[counter.key.metric.name] = out.get(counter.key.metric.name, 0) + int(value or 0)
+    return out
+
+
+def default_output_dir() -> Path:
+    return Path.cwd() / "out"

@@ -1,0 +1,39 @@
+"""Beam's Prism runner binary, built from the Go module proxy at the pinned Beam version.
+
+Beam's runners would download a prebuilt Prism from GitHub at run time, which this project never
+does: `ensure_prism()` builds it once with `go install` into the cache and the runners get the path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pipelines.config import cache_dir
+from pipelines.versions import BEAM_VERSION
+
+PRISM_MODULE = "github.com/apache/beam/sdks/v2/go/cmd/prism"
+
+
+def prism_path(version: str = BEAM_VERSION) -> Path:
+    return cache_dir() / f"prism-{version}" / "prism"
+
+
+def ensure_prism(version: str = BEAM_VERSION) -> Path:
+    """Path to a built Prism binary, building it with `go install` if it is not there yet."""
+    override = os.environ.get("NEWSBEAM_PRISM")
+    if override:
+        return Path(override)
+    target = prism_path(version)
+    if target.exists():
+        return target
+    go = shutil.which("go")
+    if not go:
+        raise RuntimeError("Prism needs Go to build (`go` is not on PATH)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, GOBIN=str(target.parent), CGO_ENABLED="0")
+    subprocess.run([go, "install", f"{PRISM_MODULE}@v{version}"], check=True, env=env)
+    if not target.exists():
+        raise RuntimeError(f"go install finished but {target} is missing")
+    return target

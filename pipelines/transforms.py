@@ -1,0 +1,147 @@
+"""The pipeline's composite transforms, one concern each; the logic they call is plain Python.
+
+Every step has a stable label: Flink maps operator state to these names when restoring a
+savepoint, so renaming a step is a breaking change."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import apache_beam as beam
+from apache_beam import pvalue
+from apache_beam.metrics import Metrics
+
+from pipelines import codecs
+from pipelines.dead_letters import dead_letter, to_message
+from pipelines.extract import ExtractError, extract_article
+from pipelines.kafka_io import NAMESPACE, KafkaMessage, KafkaRecord
+
+LOG = logging.getLogger(__name__)
+DEAD = "dead_letters"
+
+
+class _DecodeFn(beam.DoFn):
+    def __init__(self) -> None:
+        self._decoded = Metrics.counter(NAMESPACE, "pages_decoded")
+        self._dead = Metrics.counter(NAMESPACE, "dead_letters_decode")
+
+    def process(self, record: KafkaRecord):
+        try:
+            page = codecs.decode_raw_page(record.value)
+        except codecs.DecodeError as exc:
+            self._dead.inc()
+            yield pvalue.TaggedOutput(DEAD, dead_letter(record, "decode", exc.error_class, exc.reason))
+            return
+        self._decoded.inc()
+        yield record, page
+
+
+class DecodePages(beam.PTransform):
+    """KafkaRecord → (record, RawPage); undecodable values → dead letters (tag `dead_letters`)."""
+
+    def expand(self, records):
+        return records | "Decode" >> beam.ParDo(_DecodeFn()).with_outputs(DEAD, main="pages")
+
+
+class _ExtractFn(beam.DoFn):
+    def __init__(self, max_page_bytes: int) -> None:
+        self._max_bytes = max_page_bytes
+        self._extracted = Metrics.counter(NAMESPACE, "articles_extracted")
+        self._empty = Metrics.counter(NAMESPACE, "extract_empty")
+        self._dead = Metrics.counter(NAMESPACE, "dead_letters_extract")
+
+    def process(self, element: tuple[KafkaRecord, dict]):
+        record, page = element
+        try:
+            article = extract_article(page, max_bytes=self._max_bytes)
+        except ExtractError as exc:
+            self._dead.inc()
+            yield pvalue.TaggedOutput(DEAD, dead_letter(record, "extract", exc.error_class, exc.reason))
+            return
+        except Exception as exc:  # an extractor bug must cost one page, not the pipeline
+            LOG.warning("extractor failed on %s/%d/%d", record.topic, record.partition, record.offset, exc_info=True)
+            self._dead.inc()
+            yield pvalue.TaggedOutput(
+                DEAD, dead_letter(record, "extract", type(exc).__name__, f"extractor error: {exc}"[:500])
+            )
+            return
+        self._extracted.inc()
+        if article["empty"]:
+            self._empty.inc()
+        yield article
+
+
+class ExtractArticles(beam.PTransform):
+    """(record, RawPage) → Article; pages that cannot be extracted → dead letters."""
+
+    def __init__(self, max_page_bytes: int) -> None:
+        super().__init__()
+        self._max_bytes = max_page_bytes
+
+    def expand(self, pages):
+        return pages | "Extract" >> beam.ParDo(_ExtractFn(self._max_bytes)).with_outputs(DEAD, main="articles")
+
+
+def article_message(article: dict, fmt: str) -> KafkaMessage:
+    return KafkaMessage(article["page_id"].encode(), codecs.encode("Article", article, fmt), (), article["fetched_at"])
+
+
+class EncodeArticles(beam.PTransform):
+    """Article → KafkaMessage keyed by page_id, timestamped with the page's fetch time."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__()
+        self._fmt = fmt
+
+    def expand(self, articles):
+        fmt = self._fmt
+        return articles | "ArticleMessage" >> beam.Map(article_message, fmt)
+
+
+class _CountDeadLetters(beam.DoFn):
+    def __init__(self) -> None:
+        self._dead = Metrics.counter(NAMESPACE, "dead_letters")
+
+    def process(self, letter: dict, fmt: str):
+        self._dead.inc()
+        yield to_message(letter, codecs.encode("DeadLetter", letter, fmt))
+
+
+class EncodeDeadLetters(beam.PTransform):
+    """Dead letters from every stage → one keyed KafkaMessage each, with Connect-style headers."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__()
+        self._fmt = fmt
+
+    def expand(self, letters):
+        return letters | "DeadLetterMessage" >> beam.ParDo(_CountDeadLetters(), self._fmt)
+
+
+class WriteJsonLines(beam.PTransform):
+    """A lake sink: records as sorted-key JSON lines under `prefix` (one shard set per run)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self._prefix = prefix
+
+    def expand(self, records):
+        return (
+            records
+            | "ToJson" >> beam.Map(lambda r: codecs.to_json(r).decode("utf-8"))
+            | "WriteText" >> beam.io.WriteToText(self._prefix, file_name_suffix=".jsonl")
+        )
+
+
+class WriteAvroFiles(beam.PTransform):
+    """A lake sink: Avro container files of one record type."""
+
+    def __init__(self, prefix: str, record_name: str) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._record_name = record_name
+
+    def expand(self, records: Any):
+        schema = codecs.codec(self._record_name).schema
+        return records | "WriteAvro" >> beam.io.WriteToAvro(self._prefix, schema=schema, file_name_suffix=".avro")
