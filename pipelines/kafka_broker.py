@@ -358,7 +358,7 @@ def _probe_metadata(bootstrap: str, timeout_s: float = 3.0) -> bool:
 
 def _java_cmd(libs: Path, heap: str, extra: Sequence[str], main: Sequence[str]) -> list[str]:
     return [
-        _java_bin(), f"-Xmx{heap}", "-Xms64m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        _java_bin(), f"-Xmx{heap}", "-Xms64m", "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={LOG4J_CONFIG}", *extra,
         "-cp", f"{libs}{os.sep}*", *main,
     ]

@@ -176,9 +176,9 @@ class _ReadSlices(beam.DoFn):
     def process(
         self,
         element: PartitionSlice,
+        finalizer=beam.DoFn.BundleFinalizerParam,  # positional: Beam passes it before the SDF kwargs
         tracker=beam.DoFn.RestrictionParam(_SliceRestrictions()),
         watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
-        finalizer=beam.DoFn.BundleFinalizerParam,
     ):
         from kafka import TopicPartition
 

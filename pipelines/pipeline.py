@@ -91,7 +91,7 @@ def beam_options(job: JobSettings) -> PipelineOptions:
     """Beam options for the chosen runner; never lets a runner download anything at run time."""
     from pipelines.prism import ensure_prism
 
-    args = [f"--runner={job.runner}", "--save_main_session=False"]
+    args = [f"--runner={job.runner}"]
     streaming = job.mode == "streaming"
     if streaming:
         args.append("--streaming")
