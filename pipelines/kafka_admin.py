@@ -39,38 +39,53 @@ class TopicSpec:
 
 # Keyed by the `Topics` attribute (role), not the name, so every prefix gets the same layout.
 TOPIC_CONFIGS: dict[str, TopicSpec] = {
-    "raw": TopicSpec(4, {
-        "cleanup.policy": "delete",
-        "retention.ms": str(7 * DAY_MS),  # input is replayable for a week (backfills, fixes)
-        "max.message.bytes": str(MAX_MESSAGE_BYTES),
-    }),
-    "articles": TopicSpec(4, {
-        "cleanup.policy": "delete",
-        "retention.ms": str(7 * DAY_MS),
-        "max.message.bytes": str(MAX_MESSAGE_BYTES),
-    }),
-    "stories": TopicSpec(4, {
-        # Upserts keyed by story_id: compaction keeps the latest version of every story.
-        "cleanup.policy": "compact",
-        # Consumers have an hour to see intermediate versions before they are compacted away.
-        "min.compaction.lag.ms": str(60 * 60 * 1000),
-        # ...and no version lingers uncompacted for more than a week.
-        "max.compaction.lag.ms": str(7 * DAY_MS),
-        # Roll segments daily so a quiet topic still gets compacted (active segment never is).
-        "segment.ms": str(DAY_MS),
-        "min.cleanable.dirty.ratio": "0.1",
-        "delete.retention.ms": str(DAY_MS),  # tombstones stay visible a day
-        "max.message.bytes": str(MAX_MESSAGE_BYTES),
-    }),
-    "links": TopicSpec(4, {
-        "cleanup.policy": "delete",
-        "retention.ms": str(7 * DAY_MS),
-    }),
-    "dlq": TopicSpec(1, {
-        "cleanup.policy": "delete",
-        "retention.ms": str(30 * DAY_MS),  # long enough for someone to look and replay
-        "max.message.bytes": str(MAX_MESSAGE_BYTES),
-    }),
+    "raw": TopicSpec(
+        4,
+        {
+            "cleanup.policy": "delete",
+            "retention.ms": str(7 * DAY_MS),  # input is replayable for a week (backfills, fixes)
+            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+        },
+    ),
+    "articles": TopicSpec(
+        4,
+        {
+            "cleanup.policy": "delete",
+            "retention.ms": str(7 * DAY_MS),
+            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+        },
+    ),
+    "stories": TopicSpec(
+        4,
+        {
+            # Upserts keyed by story_id: compaction keeps the latest version of every story.
+            "cleanup.policy": "compact",
+            # Consumers have an hour to see intermediate versions before they are compacted away.
+            "min.compaction.lag.ms": str(60 * 60 * 1000),
+            # ...and no version lingers uncompacted for more than a week.
+            "max.compaction.lag.ms": str(7 * DAY_MS),
+            # Roll segments daily so a quiet topic still gets compacted (active segment never is).
+            "segment.ms": str(DAY_MS),
+            "min.cleanable.dirty.ratio": "0.1",
+            "delete.retention.ms": str(DAY_MS),  # tombstones stay visible a day
+            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+        },
+    ),
+    "links": TopicSpec(
+        4,
+        {
+            "cleanup.policy": "delete",
+            "retention.ms": str(7 * DAY_MS),
+        },
+    ),
+    "dlq": TopicSpec(
+        1,
+        {
+            "cleanup.policy": "delete",
+            "retention.ms": str(30 * DAY_MS),  # long enough for someone to look and replay
+            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+        },
+    ),
 }
 
 
@@ -84,11 +99,14 @@ def topic_specs(topics: Topics, partitions: int | None = None) -> dict[str, Topi
 
 
 @contextlib.contextmanager
-def admin_client(bootstrap: str, client_config: Mapping[str, Any] | None = None,
-                 ) -> Iterator[KafkaAdminClient]:
+def admin_client(
+    bootstrap: str,
+    client_config: Mapping[str, Any] | None = None,
+) -> Iterator[KafkaAdminClient]:
     """A closed-on-exit admin client; `client_config` passes SASL/SSL settings through."""
     admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap, client_id="newsbeam-admin",
+        bootstrap_servers=bootstrap,
+        client_id="newsbeam-admin",
         **{"request_timeout_ms": 30000, "bootstrap_timeout_ms": 15000, **(client_config or {})},
     )
     try:
@@ -174,8 +192,7 @@ def end_offsets(
         if not meta or meta[0].get("error_code"):
             code = meta[0]["error_code"] if meta else kerrors.UnknownTopicOrPartitionError.errno
             raise kerrors.for_code(code)(f"topic {topic}")
-        specs = {TopicPartition(topic, p["partition_index"]): OffsetSpec.LATEST
-                 for p in meta[0]["partitions"]}
+        specs = {TopicPartition(topic, p["partition_index"]): OffsetSpec.LATEST for p in meta[0]["partitions"]}
         offsets = admin.list_partition_offsets(specs)
     return {tp.partition: int(o.offset) for tp, o in sorted(offsets.items())}
 
@@ -188,17 +205,20 @@ def add_topics_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register `topics create|list` on an argparse subparsers object."""
     p = subparsers.add_parser("topics", help="create or list the pipeline's Kafka topics")
     sub = p.add_subparsers(dest="topics_action", required=True)
-    for action, help_text in (("create", "create the topics of DESIGN §4 (idempotent)"),
-                              ("list", "show the topics, partitions and key configs")):
+    for action, help_text in (
+        ("create", "create the topics of DESIGN §4 (idempotent)"),
+        ("list", "show the topics, partitions and key configs"),
+    ):
         sp = sub.add_parser(action, help=help_text)
-        sp.add_argument("--bootstrap",
-                        help="host:port (default: $NEWSBEAM_BOOTSTRAP, a `newsbeam kafka` "
-                             f"broker, else {config.DEFAULT_BOOTSTRAP})")
+        sp.add_argument(
+            "--bootstrap",
+            help="host:port (default: $NEWSBEAM_BOOTSTRAP, a `newsbeam kafka` "
+            f"broker, else {config.DEFAULT_BOOTSTRAP})",
+        )
         sp.add_argument("--prefix", default="", help="topic name prefix")
         sp.add_argument("--json", action="store_true", help="print machine-readable JSON")
         if action == "create":
-            sp.add_argument("--partitions", type=int,
-                            help="partitions for every topic (default: per-topic layout)")
+            sp.add_argument("--partitions", type=int, help="partitions for every topic (default: per-topic layout)")
         sp.set_defaults(func=cli_topics)
     return p
 
@@ -229,7 +249,9 @@ def cli_topics(args: argparse.Namespace) -> int:
                 print(f"{name:40} MISSING")
                 continue
             cfg = info["configs"]
-            print(f"{name:40} partitions={info['partitions']} "
-                  f"cleanup.policy={cfg.get('cleanup.policy')} "
-                  f"retention.ms={cfg.get('retention.ms')}")
+            print(
+                f"{name:40} partitions={info['partitions']} "
+                f"cleanup.policy={cfg.get('cleanup.policy')} "
+                f"retention.ms={cfg.get('retention.ms')}"
+            )
     return 0 if all(described.values()) else 3

@@ -106,8 +106,14 @@ def ensure_kafka_jars(version: str = KAFKA_VERSION, *, mvn: str | None = None) -
         tmp = home / f"libs.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         cmd = [
-            mvn_bin, "-B", "-q", "-f", str(POM_PATH), "dependency:copy-dependencies",
-            f"-Dkafka.version={version}", f"-DoutputDirectory={tmp}",
+            mvn_bin,
+            "-B",
+            "-q",
+            "-f",
+            str(POM_PATH),
+            "dependency:copy-dependencies",
+            f"-Dkafka.version={version}",
+            f"-DoutputDirectory={tmp}",
         ]
         # WARNING level so it shows by default: the first fetch is slow and otherwise silent.
         log.warning("Fetching Kafka %s jars with Maven into %s (first run only)", version, libs)
@@ -342,8 +348,10 @@ def _probe_metadata(bootstrap: str, timeout_s: float = 3.0) -> bool:
     ms = int(timeout_s * 1000)
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap, client_id="newsbeam-probe",
-            bootstrap_timeout_ms=ms, request_timeout_ms=ms,
+            bootstrap_servers=bootstrap,
+            client_id="newsbeam-probe",
+            bootstrap_timeout_ms=ms,
+            request_timeout_ms=ms,
         )
     except Exception:  # noqa: BLE001 - any failure just means "not ready yet"
         return False
@@ -358,9 +366,15 @@ def _probe_metadata(bootstrap: str, timeout_s: float = 3.0) -> bool:
 
 def _java_cmd(libs: Path, heap: str, extra: Sequence[str], main: Sequence[str]) -> list[str]:
     return [
-        _java_bin(), f"-Xmx{heap}", "-Xms64m", "-Djava.awt.headless=true",
-        f"-Dlog4j2.configurationFile={LOG4J_CONFIG}", *extra,
-        "-cp", f"{libs}{os.sep}*", *main,
+        _java_bin(),
+        f"-Xmx{heap}",
+        "-Xms64m",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+        *extra,
+        "-cp",
+        f"{libs}{os.sep}*",
+        *main,
     ]
 
 
@@ -417,9 +431,7 @@ def start(
     props_path = data / "server.properties"
     old_port, old_cport = _previous_ports(_read_properties(props_path))
     port = port or (old_port if old_port and _port_free(old_port) else free_port())
-    controller_port = controller_port or (
-        old_cport if old_cport and old_cport != port and _port_free(old_cport) else 0
-    )
+    controller_port = controller_port or (old_cport if old_cport and old_cport != port and _port_free(old_cport) else 0)
     while not controller_port or controller_port == port:
         controller_port = free_port()
     for p in (port, controller_port):
@@ -439,13 +451,23 @@ def start(
         log_offset = out.tell()
         cmd = _java_cmd(libs, heap, jvm_opts, ["kafka.Kafka", str(props_path)])
         child = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            cwd=data, start_new_session=True,  # own process group; survives our Ctrl-C
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=data,
+            start_new_session=True,  # own process group; survives our Ctrl-C
         )
     _CHILDREN[child.pid] = child
     handle = BrokerHandle(
-        pid=child.pid, bootstrap=f"{HOST}:{port}", port=port, controller_port=controller_port,
-        data_dir=str(data), log_path=str(log_file), version=version, started_at=time.time(),
+        pid=child.pid,
+        bootstrap=f"{HOST}:{port}",
+        port=port,
+        controller_port=controller_port,
+        data_dir=str(data),
+        log_path=str(log_file),
+        version=version,
+        started_at=time.time(),
         state_file=str(state_file) if state_file else None,
     )
     try:
@@ -465,8 +487,7 @@ def _wait_ready(handle: BrokerHandle, log_offset: int, deadline: float) -> None:
     while True:
         if not handle.alive():
             raise KafkaBrokerError(
-                f"Kafka exited during startup; {log_file} ends with:\n"
-                f"{_log_tail(log_file, start=log_offset)}"
+                f"Kafka exited during startup; {log_file} ends with:\n{_log_tail(log_file, start=log_offset)}"
             )
         if not seen_started:
             with open(log_file, "rb") as fh:
@@ -483,8 +504,7 @@ def _wait_ready(handle: BrokerHandle, log_offset: int, deadline: float) -> None:
         time.sleep(0.2)
 
 
-def stop(handle: BrokerHandle | None = None, *, state_dir: Path | str | None = None,
-         timeout: float = 30.0) -> bool:
+def stop(handle: BrokerHandle | None = None, *, state_dir: Path | str | None = None, timeout: float = 30.0) -> bool:
     """SIGTERM (Kafka shuts down cleanly), then SIGKILL after `timeout`. True if it was running.
 
     Without a handle, the broker recorded in `state_dir` is stopped. The state file is removed.
@@ -546,9 +566,15 @@ class KafkaBroker:
     With no data_dir a temporary one is used and deleted on stop.
     """
 
-    def __init__(self, data_dir: Path | str | None = None, port: int = 0, *,
-                 state_dir: Path | str | None = None, version: str = KAFKA_VERSION,
-                 timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        port: int = 0,
+        *,
+        state_dir: Path | str | None = None,
+        version: str = KAFKA_VERSION,
+        timeout: float = 60.0,
+    ) -> None:
         self._tmp: str | None = None
         if data_dir is None:
             data_dir = self._tmp = tempfile.mkdtemp(prefix="newsbeam-kafka-")
@@ -566,8 +592,9 @@ class KafkaBroker:
         return self.handle.bootstrap
 
     def start(self) -> BrokerHandle:
-        self.handle = start(self.data_dir, self.port, state_dir=self.state_dir,
-                            version=self.version, timeout=self.timeout)
+        self.handle = start(
+            self.data_dir, self.port, state_dir=self.state_dir, version=self.version, timeout=self.timeout
+        )
         return self.handle
 
     def stop(self) -> None:
@@ -599,16 +626,20 @@ def _default_port() -> int:
 def add_kafka_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register `kafka start|stop|status` on an argparse subparsers object."""
     p = subparsers.add_parser(
-        "kafka", help="run a local single-node Kafka broker (KRaft, from Maven jars)",
+        "kafka",
+        help="run a local single-node Kafka broker (KRaft, from Maven jars)",
         description="Start, stop or inspect a local Kafka broker that keeps running in the "
-                    "background; its state lives in --state-dir.",
+        "background; its state lives in --state-dir.",
     )
     p.add_argument("action", choices=["start", "stop", "status"])
-    p.add_argument("--port", type=int, default=_default_port(),
-                   help="client port on 127.0.0.1 (0 = a free one; default %(default)s)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=_default_port(),
+        help="client port on 127.0.0.1 (0 = a free one; default %(default)s)",
+    )
     p.add_argument("--data-dir", type=Path, help="broker data (default: STATE_DIR/data)")
-    p.add_argument("--state-dir", type=Path,
-                   help=f"where the state file lives (default: {default_state_dir()})")
+    p.add_argument("--state-dir", type=Path, help=f"where the state file lives (default: {default_state_dir()})")
     p.add_argument("--timeout", type=float, default=90.0, help="seconds to wait (start/stop)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.set_defaults(func=cli_kafka)
@@ -625,8 +656,7 @@ def cli_kafka(args: argparse.Namespace) -> int:
     if args.action == "status":
         st = status(state_dir)
         if st["running"]:
-            text = (f"running: bootstrap={st['bootstrap']} pid={st['pid']} "
-                    f"ready={st['ready']} log={st['log_path']}")
+            text = f"running: bootstrap={st['bootstrap']} pid={st['pid']} ready={st['ready']} log={st['log_path']}"
         else:
             text = f"not running (state: {st['state_file']})"
         _emit(args, st, text)
@@ -634,14 +664,20 @@ def cli_kafka(args: argparse.Namespace) -> int:
     if args.action == "stop":
         handle = load_state(state_dir)
         stopped = stop(state_dir=state_dir, timeout=args.timeout)
-        _emit(args, {"stopped": stopped, "pid": handle.pid if handle else None},
-              f"stopped pid {handle.pid}" if stopped and handle else "not running")
+        _emit(
+            args,
+            {"stopped": stopped, "pid": handle.pid if handle else None},
+            f"stopped pid {handle.pid}" if stopped and handle else "not running",
+        )
         return 0
     with _file_lock(Path(state_dir) / ".lock"):  # two `kafka start` at once start one broker
         current = status(state_dir, probe=False)
         if current["running"]:
-            _emit(args, {**current, "already_running": True},
-                  f"already running: bootstrap={current['bootstrap']} pid={current['pid']}")
+            _emit(
+                args,
+                {**current, "already_running": True},
+                f"already running: bootstrap={current['bootstrap']} pid={current['pid']}",
+            )
             return 0
         data_dir = args.data_dir or Path(state_dir) / "data"
         try:
@@ -649,7 +685,10 @@ def cli_kafka(args: argparse.Namespace) -> int:
         except KafkaBrokerError as exc:
             print(f"newsbeam kafka start: {exc}", file=sys.stderr)
             return 1
-    _emit(args, {**handle.to_dict(), "running": True},
-          f"Kafka {handle.version} running: bootstrap={handle.bootstrap} pid={handle.pid} "
-          f"log={handle.log_path}\n(export NEWSBEAM_BOOTSTRAP={handle.bootstrap} for other tools)")
+    _emit(
+        args,
+        {**handle.to_dict(), "running": True},
+        f"Kafka {handle.version} running: bootstrap={handle.bootstrap} pid={handle.pid} "
+        f"log={handle.log_path}\n(export NEWSBEAM_BOOTSTRAP={handle.bootstrap} for other tools)",
+    )
     return 0

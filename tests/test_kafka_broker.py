@@ -62,8 +62,9 @@ def test_produce_consume_round_trip(kafka_broker, topics: Topics) -> None:
     big = bytes(range(256)) * (2 * 1024 * 1024 // 256 + 1)  # > the 1 MiB broker default
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=MAX_PAGE_BYTES * 2)
     try:
-        small_md = producer.send(topics.articles, key=b"page-1", value=b'{"title": "hi"}',
-                                 headers=[("stage", b"test")]).get(timeout=30)
+        small_md = producer.send(
+            topics.articles, key=b"page-1", value=b'{"title": "hi"}', headers=[("stage", b"test")]
+        ).get(timeout=30)
         big_md = producer.send(topics.raw, key=b"big", value=big).get(timeout=30)
         producer.flush()
     finally:
@@ -73,8 +74,13 @@ def test_produce_consume_round_trip(kafka_broker, topics: Topics) -> None:
     assert sorted(ends) == list(range(TOPIC_CONFIGS["articles"].partitions))
     assert ends[small_md.partition] == small_md.offset + 1 and sum(ends.values()) == 1
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                             fetch_max_bytes=MAX_PAGE_BYTES * 2, max_partition_fetch_bytes=MAX_PAGE_BYTES * 2)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        fetch_max_bytes=MAX_PAGE_BYTES * 2,
+        max_partition_fetch_bytes=MAX_PAGE_BYTES * 2,
+    )
     try:
         got = {}
         wanted = {TopicPartition(topics.articles, small_md.partition), TopicPartition(topics.raw, big_md.partition)}
