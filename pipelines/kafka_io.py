@@ -114,6 +114,18 @@ class _PlanPartitions(beam.DoFn):
             consumer.close()
 
 
+class _PartitionTracker(OffsetRestrictionTracker):
+    """Offset tracker that splits an open-ended range only at the current position (a checkpoint).
+
+    A fractional split of [n, maxsize) would cut the log at an offset that does not exist yet;
+    runners such as Prism try that for work rebalancing, so it is refused here."""
+
+    def try_split(self, fraction_of_remainder):
+        if self._range.stop >= UNBOUNDED_END and fraction_of_remainder > 0:
+            return None
+        return super().try_split(fraction_of_remainder)
+
+
 class _SliceRestrictions(RestrictionProvider):
     """Offsets as the restriction; bounded slices split into chunks so several workers can read."""
 
@@ -121,7 +133,7 @@ class _SliceRestrictions(RestrictionProvider):
         return OffsetRange(element.start, element.stop)
 
     def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
+        return _PartitionTracker(restriction)
 
     def restriction_size(self, element: PartitionSlice, restriction: OffsetRange) -> int:
         if restriction.stop >= UNBOUNDED_END:

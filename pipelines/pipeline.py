@@ -122,6 +122,23 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     return result
 
 
+def cancel(result: PipelineResult, timeout_s: float = 60.0) -> str:
+    """Cancel a running (streaming) job and wait for it to stop; returns the final state name.
+
+    Portable runners report a cancelled job by raising from wait_until_finish; that is the
+    expected outcome here, not an error."""
+    from apache_beam.runners.runner import PipelineState
+
+    result.cancel()
+    try:
+        state = result.wait_until_finish(duration=int(timeout_s * 1000))
+    except RuntimeError:
+        state = result.state
+    if state not in (PipelineState.CANCELLED, PipelineState.CANCELLING, PipelineState.DONE):
+        raise RuntimeError(f"job did not stop cleanly: {state}")
+    return str(state)
+
+
 def counters(result: PipelineResult) -> dict[str, int]:
     """The job's `newsbeam` counters by name (committed values where the runner has them)."""
     out: dict[str, int] = {}
