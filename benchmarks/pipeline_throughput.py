@@ -1,0 +1,71 @@
+"""Bare extractor vs the bounded DirectRunner pipeline on the same pages, in one run.
+
+Prints one JSON line. The ratio (pipeline pages/s over extractor pages/s) is what to track: both
+figures move with the machine, their ratio is the pipeline's overhead (Kafka, codecs, Beam)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from pipelines import codecs
+from pipelines.config import Topics
+from pipelines.extract import extract_article
+from pipelines.samplefeed.generate import generate_feed
+
+
+def _pages(n: int) -> list[dict]:
+    lines = [line for line in generate_feed(seed=3, n_pages=n) if "value_b64" not in line]
+    return [codecs.raw_page_from_json(line) for line in lines]
+
+
+def bare_extractor(pages: list[dict]) -> float:
+    extract_article(pages[0])  # warm imports and caches
+    start = time.perf_counter()
+    for page in pages:
+        extract_article(page)
+    return len(pages) / (time.perf_counter() - start)
+
+
+def bounded_pipeline(pages: list[dict], runner: str) -> tuple[float, dict]:
+    from pipelines.kafka_admin import create_topics
+    from pipelines.kafka_broker import KafkaBroker, ensure_kafka_jars
+    from pipelines.pipeline import JobSettings, counters, run
+    from pipelines.produce import page_message, produce
+
+    ensure_kafka_jars()
+    with KafkaBroker() as broker:
+        topics = Topics("bench.")
+        create_topics(broker.bootstrap, topics)
+        produce(broker.bootstrap, topics.raw, (page_message(p) for p in pages), progress=False)
+        start = time.perf_counter()
+        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner))
+        elapsed = time.perf_counter() - start
+        return len(pages) / elapsed, counters(result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsbeam bench", description=__doc__)
+    parser.add_argument("--pages", type=int, default=600)
+    parser.add_argument("--runner", default="DirectRunner")
+    args = parser.parse_args(argv)
+    pages = _pages(args.pages)
+    extractor_rate = bare_extractor(pages)
+    pipeline_rate, job = bounded_pipeline(pages, args.runner)
+    assert job.get("pages_read") == len(pages), job
+    print(json.dumps({
+        "benchmark": "pipeline_throughput",
+        "pages": len(pages),
+        "runner": args.runner,
+        "extractor_pages_per_s": round(extractor_rate, 1),
+        "pipeline_pages_per_s": round(pipeline_rate, 1),
+        "ratio": round(pipeline_rate / extractor_rate, 3),
+        "goal_ratio": 0.7,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
