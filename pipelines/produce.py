@@ -9,9 +9,9 @@ import base64
 import gzip
 import io
 import os
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import orjson
 
@@ -84,7 +84,7 @@ def messages_from_warc(path: Path, source: str | None = None, encoding: str = "a
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
             date = record.rec_headers.get_header("WARC-Date")
-            fetched = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else datetime.now(timezone.utc)
+            fetched = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else datetime.now(UTC)
             headers = {k: v for k, v in record.http_headers.headers}
             content_type = record.http_headers.get_header("Content-Type") or "text/html"
             page = {

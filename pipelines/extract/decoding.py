@@ -25,9 +25,9 @@ def declared_charset(body: bytes, charset: str | None, headers: dict[str, str] |
     if found := _known(charset):
         return found
     for name, value in (headers or {}).items():
-        if name.lower() == "content-type" and (m := _HEADER_CHARSET.search(value)):
-            if found := _known(m.group(1)):
-                return found
+        m = _HEADER_CHARSET.search(value) if name.lower() == "content-type" else None
+        if m and (found := _known(m.group(1))):
+            return found
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name
