@@ -1,22 +1,24 @@
-"""FlinkRunner settings: Beam's Flink job server jar, fetched with Maven and staged by path.
+"""FlinkRunner settings: Beam's Flink job server, assembled by Maven and staged by path.
 
-Beam's Python FlinkRunner downloads the job server jar at run time unless it is given a path; this
-project never lets it. `ensure_job_server_jar()` asks Maven for
-`org.apache.beam:beam-runners-flink-<flink>-job-server:<beam>` and fails with a clear message when
-the registry does not serve it (the case on the current build machines: see README)."""
+Beam's Python FlinkRunner downloads `beam-runners-flink-<flink>-job-server-<beam>.jar` at run time
+unless given a path; this project never lets it. That prebuilt jar is not served by the registry
+we build from, but `beam-runners-flink-<flink>:<beam>` and all its dependencies are, so
+deploy/flink/pom.xml shades them into one runnable jar (main class FlinkJobServerDriver), built
+once into the cache."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from pipelines.config import cache_dir
-from pipelines.versions import BEAM_VERSION
+from pipelines.config import DEPLOY_DIR, cache_dir
+from pipelines.versions import BEAM_VERSION, FLINK_MINOR
 
-FLINK_VERSION = os.environ.get("NEWSBEAM_FLINK_VERSION", "1.20")
-# Flink on Java 17 needs these opened for its reflection-based serializers.
+POM = DEPLOY_DIR / "flink" / "pom.xml"
+# Flink on Java 17 needs these packages opened for its reflection-based serializers.
 JAVA17_OPENS = (
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
     "--add-opens=java.base/java.util=ALL-UNNAMED",
@@ -29,36 +31,44 @@ JAVA17_OPENS = (
 
 
 class FlinkUnavailable(RuntimeError):
-    """The Flink job server jar cannot be had from the configured registries."""
+    """The Flink job server jar could not be assembled."""
 
 
-def job_server_artifact(flink: str = FLINK_VERSION, beam: str = BEAM_VERSION) -> str:
-    return f"org.apache.beam:beam-runners-flink-{flink}-job-server:{beam}"
+def job_server_jar_path(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) -> Path:
+    return cache_dir() / "jars" / f"beam-runners-flink-{flink}-job-server-{beam}.jar"
 
 
-def ensure_job_server_jar(flink: str = FLINK_VERSION, beam: str = BEAM_VERSION) -> Path:
-    """The job server jar's path: an explicit NEWSBEAM_FLINK_JOB_SERVER_JAR, the cache, or Maven."""
+def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) -> Path:
+    """The job server jar: NEWSBEAM_FLINK_JOB_SERVER_JAR if set, else built once with Maven."""
     explicit = os.environ.get("NEWSBEAM_FLINK_JOB_SERVER_JAR")
     if explicit:
         return Path(explicit)
-    name = f"beam-runners-flink-{flink}-job-server-{beam}.jar"
-    target = cache_dir() / "jars" / name
+    target = job_server_jar_path(beam, flink)
     if target.exists():
         return target
     mvn = shutil.which("mvn")
     if not mvn:
-        raise FlinkUnavailable("Maven (`mvn`) is needed to fetch the Flink job server jar")
-    artifact = job_server_artifact(flink, beam)
-    fetched = subprocess.run(
-        [mvn, "-q", "-B", "dependency:get", f"-Dartifact={artifact}", "-Dtransitive=false"],
-        capture_output=True, text=True,
-    )
-    local = Path.home() / ".m2" / "repository" / "org" / "apache" / "beam" / \
-        f"beam-runners-flink-{flink}-job-server" / beam / name
-    if fetched.returncode != 0 or not local.exists():
-        raise FlinkUnavailable(f"Maven does not serve {artifact}: cannot run on Flink here")
+        raise FlinkUnavailable("Maven (`mvn`) is needed to assemble the Flink job server jar")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(local, target)
+    with open(target.parent / ".flink-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return target
+        build_dir = cache_dir() / f"flink-build-{beam}-{flink}"
+        build_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(POM, build_dir / "pom.xml")
+        built = subprocess.run(
+            [mvn, "-q", "-B", "-f", str(build_dir / "pom.xml"), "package",
+             f"-Dbeam.version={beam}", f"-Dflink.minor={flink}"],
+            capture_output=True, text=True,
+        )
+        jar = build_dir / "target" / "newsbeam-flink-job-server.jar"
+        if built.returncode != 0 or not jar.exists():
+            raise FlinkUnavailable(f"building the Flink job server failed:\n{built.stdout[-2000:]}{built.stderr[-2000:]}")
+        tmp = target.with_suffix(".tmp")
+        shutil.move(str(jar), tmp)
+        tmp.rename(target)
+        shutil.rmtree(build_dir / "target", ignore_errors=True)
     return target
 
 
@@ -68,11 +78,12 @@ def flink_args(flink_master: str) -> list[str]:
     args = [
         f"--flink_job_server_jar={jar}",
         f"--flink_master={flink_master}",
-        f"--flink_version={FLINK_VERSION}",
+        f"--flink_version={FLINK_MINOR}",
     ]
     args += [f"--job_server_jvm_property={opt}" for opt in JAVA17_OPENS]
     if flink_master in ("[local]", "[auto]"):
         args.append("--environment_type=LOOPBACK")
     else:
-        args += ["--environment_type=EXTERNAL", "--environment_config=localhost:50000"]
+        pool = os.environ.get("NEWSBEAM_WORKER_POOL", "localhost:50000")
+        args += ["--environment_type=EXTERNAL", f"--environment_config={pool}"]
     return args

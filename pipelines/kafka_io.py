@@ -77,42 +77,58 @@ def _consumer(bootstrap: str, group_id: str | None, config: dict[str, Any]):
     )
 
 
-class _PlanPartitions(beam.DoFn):
-    """Impulse → one PartitionSlice per partition, from the group's committed offsets (or `start`)."""
+def plan_slices(bootstrap: str, topic: str, group_id: str | None, start: str = "committed", bounded: bool = True,
+                consumer_config: dict[str, Any] | None = None, chunk: int = 20000) -> list[PartitionSlice]:
+    """One PartitionSlice per partition: from the group's committed offset (else per `start`) to the
+    end offset now (bounded) or open-ended (streaming)."""
+    from kafka import TopicPartition
 
-    def __init__(self, bootstrap, topic, group_id, start, bounded, consumer_config, chunk):
-        self._chunk = chunk
-        self._bootstrap = bootstrap
-        self._topic = topic
-        self._group_id = group_id
-        self._start = start
-        self._bounded = bounded
-        self._config = consumer_config
+    consumer = _consumer(bootstrap, group_id, consumer_config or {})
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            raise RuntimeError(f"topic {topic!r} does not exist on {bootstrap}")
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        first = consumer.beginning_offsets(tps)
+        last = consumer.end_offsets(tps)
+        slices = []
+        for tp in tps:
+            begin = first[tp]
+            if start == "latest":
+                begin = last[tp]
+            elif start == "committed" and group_id:
+                committed = consumer.committed(tp)
+                if committed is not None:
+                    begin = max(committed, first[tp])
+            stop = last[tp] if bounded else UNBOUNDED_END
+            LOG.info("plan %s[%d]: offsets %d..%s", topic, tp.partition, begin, stop)
+            slices.append(PartitionSlice(topic, tp.partition, begin, stop, chunk))
+        return slices
+    finally:
+        consumer.close()
+
+
+def commit_slices(bootstrap: str, group_id: str, slices: list[PartitionSlice],
+                  consumer_config: dict[str, Any] | None = None) -> None:
+    """Commit the end of each bounded slice for `group_id`: called once the job's outputs are durable."""
+    from kafka import OffsetAndMetadata, TopicPartition
+
+    consumer = _consumer(bootstrap, group_id, consumer_config or {})
+    try:
+        consumer.commit({TopicPartition(s.topic, s.partition): OffsetAndMetadata(s.stop, "", -1)
+                         for s in slices if s.stop < UNBOUNDED_END})
+    finally:
+        consumer.close()
+
+
+class _PlanPartitions(beam.DoFn):
+    """Impulse → the streaming job's slices, planned when the job starts (so restarts resume)."""
+
+    def __init__(self, bootstrap, topic, group_id, start, consumer_config):
+        self._args = (bootstrap, topic, group_id, start, False, consumer_config)
 
     def process(self, _impulse) -> Iterable[PartitionSlice]:
-        from kafka import TopicPartition
-
-        consumer = _consumer(self._bootstrap, self._group_id, self._config)
-        try:
-            partitions = consumer.partitions_for_topic(self._topic)
-            if not partitions:
-                raise RuntimeError(f"topic {self._topic!r} does not exist on {self._bootstrap}")
-            tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
-            first = consumer.beginning_offsets(tps)
-            last = consumer.end_offsets(tps)
-            for tp in tps:
-                start = first[tp]
-                if self._start == "latest":
-                    start = last[tp]
-                elif self._start == "committed" and self._group_id:
-                    committed = consumer.committed(tp)
-                    if committed is not None:
-                        start = max(committed, first[tp])
-                stop = last[tp] if self._bounded else UNBOUNDED_END
-                LOG.info("plan %s[%d]: offsets %d..%s", self._topic, tp.partition, start, stop)
-                yield PartitionSlice(self._topic, tp.partition, start, stop, self._chunk)
-        finally:
-            consumer.close()
+        yield from plan_slices(*self._args)
 
 
 class _PartitionTracker(OffsetRestrictionTracker):
@@ -149,7 +165,7 @@ class _SliceRestrictions(RestrictionProvider):
 
 
 class _ReadSlices(beam.DoFn):
-    """Reads one partition slice; see the module docstring for the bounded/unbounded behaviour."""
+    """Reads one bounded partition slice up to its captured end offset."""
 
     def __init__(self, bootstrap, group_id, consumer_config, commit_offsets, max_records, max_seconds,
                  idle_lag_seconds):
@@ -171,8 +187,18 @@ class _ReadSlices(beam.DoFn):
             self._consumer.close(autocommit=False)
             self._consumer = None
 
+    def process(
+        self,
+        element: PartitionSlice,
+        tracker=beam.DoFn.RestrictionParam(_SliceRestrictions()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
+    ):
+        # Bounded runs commit offsets from the launcher once the job is done: Flink's batch mode
+        # cannot finalize bundles (apache/beam#19526), and the end offsets are known up front.
+        yield from self._read(element, tracker, watermark, None)
+
     def _commit_later(self, finalizer, topic: str, partition: int, next_offset: int) -> None:
-        if not self._commit:
+        if finalizer is None or not self._commit:
             return
 
         def commit() -> None:
@@ -186,13 +212,7 @@ class _ReadSlices(beam.DoFn):
 
         finalizer.register(commit)
 
-    def process(
-        self,
-        element: PartitionSlice,
-        finalizer=beam.DoFn.BundleFinalizerParam,  # positional: Beam passes it before the SDF kwargs
-        tracker=beam.DoFn.RestrictionParam(_SliceRestrictions()),
-        watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
-    ):
+    def _read(self, element: PartitionSlice, tracker, watermark, finalizer):
         from kafka import TopicPartition
 
         restriction: OffsetRange = tracker.current_restriction()
@@ -222,11 +242,10 @@ class _ReadSlices(beam.DoFn):
                 emitted += 1
                 yield beam.window.TimestampedValue(record, ts)
             position = consumer.position(tp)
-            if bounded and position >= restriction.stop:
-                tracker.try_claim(restriction.stop)  # marks the slice done even across compaction gaps
-                self._commit_later(finalizer, element.topic, element.partition, restriction.stop)
-                return
             if bounded:
+                if position >= restriction.stop:
+                    tracker.try_claim(restriction.stop)  # marks the slice done even across compaction gaps
+                    return
                 continue
             caught_up = not batch and position >= consumer.end_offsets([tp])[tp]
             if caught_up:
@@ -242,41 +261,54 @@ class _ReadSlices(beam.DoFn):
 
 @beam.DoFn.unbounded_per_element()
 class _ReadSlicesForever(_ReadSlices):
-    """The streaming variant: same reading, but the runner treats the output as unbounded."""
+    """Streaming: reads an open-ended slice in bounded bundles, committing offsets on finalization."""
+
+    def process(
+        self,
+        element: PartitionSlice,
+        finalizer=beam.DoFn.BundleFinalizerParam,  # positional: Beam passes it before the SDF kwargs
+        tracker=beam.DoFn.RestrictionParam(_SliceRestrictions()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
+    ):
+        yield from self._read(element, tracker, watermark, finalizer)
 
 
 class ReadFromKafka(beam.PTransform):
-    """Kafka records of one topic as a PCollection of KafkaRecord, timestamped by record time."""
+    """Kafka records of one topic as a PCollection of KafkaRecord, timestamped by record time.
+
+    Bounded: give the `slices` planned by `plan_slices` (the launcher commits them after the job
+    succeeds). Streaming: slices are planned inside the job from the group's committed offsets."""
 
     def __init__(
         self,
         bootstrap: str,
         topic: str,
         group_id: str | None = None,
-        bounded: bool = True,
+        slices: list[PartitionSlice] | None = None,
         start: str = "committed",
         consumer_config: dict[str, Any] | None = None,
         commit_offsets: bool = True,
         max_records_per_bundle: int = 5000,
         max_bundle_seconds: float = 5.0,
         idle_watermark_lag_seconds: float = 10.0,
-        split_records: int = 20000,
     ) -> None:
         super().__init__()
         if start not in {"committed", "earliest", "latest"}:
             raise ValueError(f"start must be committed|earliest|latest, got {start!r}")
-        self._plan = _PlanPartitions(bootstrap, topic, group_id, start, bounded, consumer_config or {},
-                                     split_records)
-        self._read = (_ReadSlices if bounded else _ReadSlicesForever)(
+        self._slices = slices
+        self._plan = _PlanPartitions(bootstrap, topic, group_id, start, consumer_config or {})
+        self._read = (_ReadSlices if slices is not None else _ReadSlicesForever)(
             bootstrap, group_id, consumer_config or {}, commit_offsets, max_records_per_bundle,
             max_bundle_seconds, idle_watermark_lag_seconds,
         )
 
     def expand(self, pbegin):
+        if self._slices is not None:
+            planned = pbegin | "PartitionSlices" >> beam.Create(self._slices, reshuffle=False)
+        else:
+            planned = pbegin | "Impulse" >> beam.Impulse() | "PlanPartitions" >> beam.ParDo(self._plan)
         return (
-            pbegin
-            | "Impulse" >> beam.Impulse()
-            | "PlanPartitions" >> beam.ParDo(self._plan)
+            planned
             | "SpreadPartitions" >> beam.Reshuffle()
             | "ReadPartitions" >> beam.ParDo(self._read)
         )

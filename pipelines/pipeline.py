@@ -14,10 +14,10 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.runners.runner import PipelineResult
+from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from pipelines.config import DEFAULT_BOOTSTRAP, DEFAULT_GROUP_ID, MAX_PAGE_BYTES, Topics
-from pipelines.kafka_io import ReadFromKafka, WriteToKafka
+from pipelines.kafka_io import PartitionSlice, ReadFromKafka, WriteToKafka, commit_slices, plan_slices
 from pipelines.transforms import (
     DEAD,
     DecodePages,
@@ -53,13 +53,13 @@ class JobSettings:
     extra_beam_args: list[str] = field(default_factory=list)
 
 
-def build(p: beam.Pipeline, job: JobSettings) -> None:
-    """Wire the job's steps onto `p`."""
+def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | None = None) -> None:
+    """Wire the job's steps onto `p`; `slices` (bounded runs) are the offsets to read."""
     records = p | "ReadRawPages" >> ReadFromKafka(
         job.bootstrap,
         job.topics.raw,
         group_id=job.group_id,
-        bounded=job.mode == "bounded",
+        slices=slices,
         start=job.start,
         consumer_config=job.consumer_config,
         commit_offsets=job.commit_offsets,
@@ -112,13 +112,22 @@ def beam_options(job: JobSettings) -> PipelineOptions:
 
 
 def run(job: JobSettings, wait: bool = True) -> PipelineResult:
-    """Start the job; with `wait`, block until a bounded run is done (streaming runs until cancelled)."""
-    options = beam_options(job)
-    p = beam.Pipeline(options=options)
-    build(p, job)
+    """Start the job; with `wait`, block until a bounded run is done (streaming runs until cancelled).
+
+    A bounded run reads the offsets planned here and commits them for the group only after the
+    job has finished successfully, i.e. once every output is durable in Kafka."""
+    bounded = job.mode == "bounded"
+    if bounded and not wait:
+        raise ValueError("a bounded run commits its offsets when it finishes: run it with wait=True")
+    slices = plan_slices(job.bootstrap, job.topics.raw, job.group_id, job.start, True, job.consumer_config) \
+        if bounded else None
+    p = beam.Pipeline(options=beam_options(job))
+    build(p, job, slices)
     result = p.run()
     if wait:
-        result.wait_until_finish()
+        state = result.wait_until_finish()
+        if bounded and job.commit_offsets and job.group_id and state == PipelineState.DONE:
+            commit_slices(job.bootstrap, job.group_id, slices, job.consumer_config)
     return result
 
 
@@ -127,8 +136,6 @@ def cancel(result: PipelineResult, timeout_s: float = 60.0) -> str:
 
     Portable runners report a cancelled job by raising from wait_until_finish; that is the
     expected outcome here, not an error."""
-    from apache_beam.runners.runner import PipelineState
-
     result.cancel()
     try:
         state = result.wait_until_finish(duration=int(timeout_s * 1000))
