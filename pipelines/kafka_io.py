@@ -341,7 +341,7 @@ class _ProduceFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._pending = []
 
-    def process(self, message: KafkaMessage) -> None:
+    def process(self, message: KafkaMessage):
         future = self._producer.send(
             self._topic,
             key=message.key,
@@ -350,6 +350,7 @@ class _ProduceFn(beam.DoFn):
             timestamp_ms=message.timestamp_ms,
         )
         self._pending.append(future)
+        return ()  # a sink: nothing flows on
 
     def finish_bundle(self) -> None:
         self._producer.flush()
