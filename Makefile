@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Kafka jars (mvn) and the Prism runner binary (go install), cached under ~/.cache/newsbeam.
+# Kafka jars (mvn), the Prism runner binary (go install) and the Flink job server (mvn), cached under ~/.cache/newsbeam.
 deps: venv
 	$(PY) -c "from pipelines.kafka_broker import ensure_kafka_jars; print(ensure_kafka_jars())"
 	$(PY) -c "from pipelines.prism import ensure_prism; print(ensure_prism())"
+	$(PY) -c "from pipelines.flink import ensure_job_server_jar; print(ensure_job_server_jar())"
 
 demo: deps
 	$(VENV)/bin/newsbeam demo

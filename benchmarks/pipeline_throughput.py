@@ -29,7 +29,7 @@ def bare_extractor(pages: list[dict]) -> float:
     return len(pages) / (time.perf_counter() - start)
 
 
-def bounded_pipeline(pages: list[dict], runner: str) -> tuple[float, dict]:
+def bounded_pipeline(pages: list[dict], runner: str, workers: int) -> tuple[float, dict]:
     from pipelines.kafka_admin import create_topics
     from pipelines.kafka_broker import KafkaBroker, ensure_kafka_jars
     from pipelines.pipeline import JobSettings, counters, run
@@ -41,7 +41,7 @@ def bounded_pipeline(pages: list[dict], runner: str) -> tuple[float, dict]:
         create_topics(broker.bootstrap, topics)
         produce(broker.bootstrap, topics.raw, (page_message(p) for p in pages), progress=False)
         start = time.perf_counter()
-        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner))
+        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, direct_workers=workers))
         elapsed = time.perf_counter() - start
         return len(pages) / elapsed, counters(result)
 
@@ -50,15 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsbeam bench", description=__doc__)
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--runner", default="DirectRunner")
+    parser.add_argument("--workers", type=int, default=1, help="DirectRunner worker processes")
     args = parser.parse_args(argv)
     pages = _pages(args.pages)
     extractor_rate = bare_extractor(pages)
-    pipeline_rate, job = bounded_pipeline(pages, args.runner)
+    pipeline_rate, job = bounded_pipeline(pages, args.runner, args.workers)
     assert job.get("pages_read") == len(pages), job
     print(json.dumps({
         "benchmark": "pipeline_throughput",
         "pages": len(pages),
         "runner": args.runner,
+        "workers": args.workers,
         "extractor_pages_per_s": round(extractor_rate, 1),
         "pipeline_pages_per_s": round(pipeline_rate, 1),
         "ratio": round(pipeline_rate / extractor_rate, 3),

@@ -129,8 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--show", type=int, default=3)
     demo.set_defaults(func=_cmd_demo)
 
-    bench = sub.add_parser("bench", help="throughput benchmarks (JSON lines)")
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench = sub.add_parser("bench", help="throughput benchmarks (JSON lines)", add_help=False)
     bench.set_defaults(func=_cmd_bench)
 
     try:
@@ -150,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.bench_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return int(args.func(args) or 0)
 

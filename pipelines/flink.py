@@ -64,7 +64,8 @@ def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) ->
         )
         jar = build_dir / "target" / "newsbeam-flink-job-server.jar"
         if built.returncode != 0 or not jar.exists():
-            raise FlinkUnavailable(f"building the Flink job server failed:\n{built.stdout[-2000:]}{built.stderr[-2000:]}")
+            log = built.stdout[-2000:] + built.stderr[-2000:]
+            raise FlinkUnavailable(f"building the Flink job server failed:\n{log}")
         tmp = target.with_suffix(".tmp")
         shutil.move(str(jar), tmp)
         tmp.rename(target)

@@ -1,8 +1,8 @@
 """The main job: raw pages from Kafka → decode → extract → articles (Kafka, files) + dead letters.
 
 Runners: the DirectRunner for bounded catch-up (FnApiRunner underneath), Prism for streaming on one
-machine (binary built from the Go module proxy, see pipelines.prism), FlinkRunner where Beam's Flink
-job server is available (see README)."""
+machine (binary built from the Go module proxy, see pipelines.prism), and Flink, embedded or on a
+cluster (job server assembled by Maven, see pipelines.flink)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ class JobSettings:
     consumer_config: dict[str, Any] = field(default_factory=dict)
     producer_config: dict[str, Any] = field(default_factory=dict)
     flink_master: str = "[local]"
+    direct_workers: int = 1
     extra_beam_args: list[str] = field(default_factory=list)
 
 
@@ -98,8 +99,10 @@ def beam_options(job: JobSettings) -> PipelineOptions:
     if job.runner == "DirectRunner":
         if streaming:
             raise ValueError("streaming on one machine runs on Prism: use --runner PrismRunner")
-        # Give DirectRunner a real Prism too: without a path it tries to download one, then falls back.
-        args += [f"--prism_location={ensure_prism()}", "--direct_running_mode=in_memory"]
+        # Beam 2.62's DirectRunner runs bounded pipelines on the FnApiRunner; several worker
+        # processes use more than one core (the GIL caps one process at one).
+        mode = "multi_processing" if job.direct_workers > 1 else "in_memory"
+        args += [f"--direct_num_workers={job.direct_workers}", f"--direct_running_mode={mode}"]
     elif job.runner == "PrismRunner":
         args += [f"--prism_location={ensure_prism()}", "--environment_type=LOOPBACK"]
     elif job.runner == "FlinkRunner":
