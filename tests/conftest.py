@@ -70,3 +70,11 @@ def topics(kafka_broker: object) -> Topics:
     created = Topics(prefix=f"t{uuid.uuid4().hex[:8]}.")
     create_topics(kafka_broker.bootstrap, created)  # type: ignore[attr-defined]
     return created
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Streaming jobs cancelled in-process leave SDK worker threads whose Kafka clients retry the
+    stopped broker until the interpreter exits; their reconnect chatter is not a test result."""
+    import logging
+
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
