@@ -92,20 +92,23 @@ def beam_options(job: JobSettings) -> PipelineOptions:
     """Beam options for the chosen runner; never lets a runner download anything at run time."""
     from pipelines.prism import ensure_prism
 
-    args = [f"--runner={job.runner}"]
     streaming = job.mode == "streaming"
+    runner = job.runner
+    if runner == "DirectRunner" and streaming:
+        # The FnApiRunner cannot stream an unbounded source; Prism is Beam's local streaming runner.
+        LOG.info("streaming on one machine: DirectRunner hands the job to Prism")
+        runner = "PrismRunner"
+    args = [f"--runner={runner}"]
     if streaming:
         args.append("--streaming")
-    if job.runner == "DirectRunner":
-        if streaming:
-            raise ValueError("streaming on one machine runs on Prism: use --runner PrismRunner")
+    if runner == "DirectRunner":
         # Beam 2.62's DirectRunner runs bounded pipelines on the FnApiRunner; several worker
         # processes use more than one core (the GIL caps one process at one).
         mode = "multi_processing" if job.direct_workers > 1 else "in_memory"
         args += [f"--direct_num_workers={job.direct_workers}", f"--direct_running_mode={mode}"]
-    elif job.runner == "PrismRunner":
+    elif runner == "PrismRunner":
         args += [f"--prism_location={ensure_prism()}", "--environment_type=LOOPBACK"]
-    elif job.runner == "FlinkRunner":
+    elif runner == "FlinkRunner":
         from pipelines.flink import flink_args
 
         args += flink_args(job.flink_master)
