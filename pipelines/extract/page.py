@@ -1,85 +1,94 @@
-"""Page → Article: the pure extraction step (no Beam). trafilatura does HTML for now; text/plain
-pages (aggregator pastes) are split into paragraphs here, since trafilatura refuses non-HTML input."""
+"""Page → Article: the pure extraction step (no Beam).
+
+HTML goes through `html.extract_html` (lexbor), text/plain through `text_plain.extract_text`; both
+give blocks labelled article / boilerplate / related, and this module turns them into the Article
+record of schemas/Article.avsc. Invariants the later stages rely on:
+
+- `body` is the article blocks joined by "\\n", minus the headline block (so the per-site
+  boilerplate step can recompute it from `blocks` alone: see `body_from_blocks`);
+- `blocks` is every block of the page in document order, languages "und" (the language step fills them);
+- the same page gives the same record (no state survives between calls; caches are bounded).
+"""
 
 from __future__ import annotations
-
-import re
-from datetime import UTC, datetime
-
-import trafilatura
 
 from pipelines import ids
 from pipelines.config import MAX_PAGE_BYTES
 from pipelines.extract.decoding import decode_body
+from pipelines.extract.errors import ExtractError
+from pipelines.extract.html import extract_html
+from pipelines.extract.text_plain import extract_text
 from pipelines.urls import normalize_url, site_of
 
-EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
-_BLANK = re.compile(r"[ \t\u00a0]+")
+VERSION = "0.2.0"
+EXTRACTOR = f"newsbeam/{VERSION}"
+TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
+
+__all__ = ["EXTRACTOR", "ExtractError", "body_from_blocks", "extract_article"]
 
 
-class ExtractError(ValueError):
-    """A page that cannot become an article; `reason` goes to the dead letter."""
-
-    def __init__(self, reason: str, error_class: str = "ExtractError") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.error_class = error_class
-
-
-def _paragraphs(text: str) -> list[str]:
-    out = []
-    for line in text.splitlines():
-        line = _BLANK.sub(" ", line).strip()
-        if line:
-            out.append(line)
-    return out
+def _is_plain_text(content_type: str, text: str) -> bool:
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in TEXT_TYPES:
+        head = text[:512].lstrip().lower()
+        return not head.startswith(("<!doctype html", "<html"))  # HTML served as text/plain is HTML
+    if kind in {"", "application/octet-stream"}:
+        return "<" not in text[:2048]
+    return False
 
 
-def _date_millis(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+def body_from_blocks(blocks: list[dict], title: str) -> list[str]:
+    """The body paragraphs of a block list: article blocks except the headline."""
+    paragraphs = [b["text"] for b in blocks if b["kind"] == "article"]
+    if title and paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return paragraphs
 
 
-def _is_plain_text(content_type: str) -> bool:
-    return content_type.split(";")[0].strip().lower() in {"text/plain", "text/markdown"}
+def lead_of(paragraphs: list[str]) -> str:
+    """The first paragraph that reads as prose (not a subheading)."""
+    for paragraph in paragraphs:
+        if len(paragraph.split()) >= 8:
+            return paragraph
+    return paragraphs[0] if paragraphs else ""
 
 
 def extract_article(page: dict, max_bytes: int = MAX_PAGE_BYTES) -> dict:
-    """Turn a decoded RawPage into an Article record (language fields left for the language step)."""
-    body_bytes: bytes = page["body"]
+    """Turn a decoded RawPage into an Article record (language fields left for the language step).
+
+    Raises ExtractError (dead letter) for pages over `max_bytes` and pathological DOMs; a page
+    without article text is returned with `empty` set, never dropped."""
+    body_bytes = page.get("body") or b""
+    if isinstance(body_bytes, str):
+        body_bytes = body_bytes.encode("utf-8", "surrogatepass")
     if len(body_bytes) > max_bytes:
         raise ExtractError(f"page too large: {len(body_bytes)} bytes > limit {max_bytes}", "PageTooLarge")
-    text, _charset = decode_body(body_bytes, page.get("charset"), page.get("headers"))
-    url = page["url"]
+    try:
+        text, _charset = decode_body(body_bytes, page.get("charset"), page.get("headers"))
+    except (LookupError, UnicodeError, ValueError) as exc:
+        raise ExtractError(f"undecodable body: {exc}"[:300], "UndecodableBody") from exc
+    text = text.replace("\x00", "")
+    url = page.get("url") or ""
     title = ""
     authors: list[str] = []
     site_name = ""
     published = page.get("published_at")
-    canonical = url
-    if _is_plain_text(page.get("content_type") or ""):
-        paragraphs = _paragraphs(text)
+    modified = None
+    canonical_url = normalize_url(url)
+    related: list[dict] = []
+    if _is_plain_text(page.get("content_type") or "", text):
+        found = extract_text(text)
+        blocks = [{"text": t, "kind": k, "language": "und"} for t, k in found.blocks]
+        title, related = found.title, found.related
     else:
-        doc = trafilatura.bare_extraction(
-            text, url=url, with_metadata=True, include_comments=False, include_tables=False, deduplicate=False
-        )
-        paragraphs = _paragraphs(doc.text or "") if doc else []
-        if doc:
-            title = (doc.title or "").strip()
-            authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
-            site_name = (doc.sitename or "").strip()
-            canonical = doc.url or url
-            if published is None:
-                published = _date_millis(doc.date)
-    if title and paragraphs and paragraphs[0] == title:
-        paragraphs = paragraphs[1:]
-    canonical_url = normalize_url(canonical, base=url)
+        doc = extract_html(text, url)
+        blocks = [{"text": b.text, "kind": b.kind, "language": "und"} for b in doc.blocks]
+        title, related, authors, site_name = doc.title, doc.related, doc.authors, doc.site_name
+        canonical_url = doc.canonical or canonical_url
+        if published is None:
+            published = doc.published_at
+        modified = doc.modified_at
+    paragraphs = body_from_blocks(blocks, title)
     body = "\n".join(paragraphs)
     body_hash = ids.content_hash(body)
     return {
@@ -89,16 +98,16 @@ def extract_article(page: dict, max_bytes: int = MAX_PAGE_BYTES) -> dict:
         "source": page.get("source") or "",
         "site": site_name or site_of(canonical_url),
         "title": title,
-        "lead": paragraphs[0] if paragraphs else "",
+        "lead": lead_of(paragraphs),
         "body": body,
-        "blocks": [{"text": p, "kind": "article", "language": "und"} for p in paragraphs],
-        "related": [],
+        "blocks": blocks,
+        "related": related,
         "published_at": published,
-        "modified_at": None,
+        "modified_at": modified,
         "authors": authors,
         "language": "und",
         "language_confidence": 0.0,
-        "fetched_at": page["fetched_at"],
+        "fetched_at": page.get("fetched_at") or 0,
         "content_hash": body_hash,
         "empty": not paragraphs,
         "extractor": EXTRACTOR,
