@@ -41,6 +41,9 @@ def _separator_pattern() -> re.Pattern[str]:
 
 
 _SEPARATORS = _separator_pattern()
+# Decimal and thousands separators inside numbers join ("5.0" → "50", "1,200" → "1200"): a
+# number stays one token, which the number guard of `decide` relies on.
+_NUMBER_SEPARATOR = re.compile(r"[.,\u00a0\u202f'](?<=\d.)(?=\d)")
 
 
 def typography(text: str) -> str:
@@ -54,7 +57,25 @@ def normalize(text: str) -> str:
 
     Quote and dash variants need no mapping here: as punctuation they all become separators."""
     text = _APOSTROPHE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    text = _NUMBER_SEPARATOR.sub("", text)
     return _SEPARATORS.sub(" ", text.replace("_", " ")).strip()
+
+
+def capitalised_words(text: str) -> list[str]:
+    """Normalised words written with a capital other than at a sentence start: mostly names of
+    people, places and organisations (all nouns in German). Empty when the text has no lower
+    case (all-caps headlines), where case says nothing."""
+    raw = typography(text)
+    if not any(ch.islower() for ch in raw):
+        return []
+    picked: list[str] = []
+    start = True
+    for token in raw.split():
+        core = token.lstrip("\"'«»(¿¡[-")
+        if core[:1].isupper() and not start:
+            picked.append(core)
+        start = token.endswith((".", "!", "?", ":", "…"))
+    return normalize(" ".join(picked)).split()
 
 
 def line_key(line: str) -> str:

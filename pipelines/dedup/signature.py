@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.dedup.normalize import normalize, strip_boilerplate
+from pipelines.dedup.normalize import capitalised_words, normalize, strip_boilerplate
 
 SHINGLE = 9                 # characters per shingle
 SLOTS = 128                 # MinHash slots (one-permutation hashing, 128 bins)
@@ -35,6 +35,10 @@ SHORT_BODY_CHARS = 400      # bodies shorter than this (after normalisation) are
 TITLE_WORDS = 24            # distinct content words kept from a headline
 LEAD_WORDS = 48             # distinct content words kept from the start of lead + body
 TITLE_BANDS, LEAD_BANDS, SHORT_ROWS = 6, 6, 2   # word-set LSH for short/title/lead candidates
+MAX_NUMBERS = 8             # number tokens kept from the headline and from the lead
+MAX_NAMES = 12              # capitalised words kept from the headline and from the lead
+PARAGRAPH_CHARS = 200       # normalised paragraphs at least this long get a verbatim-reuse key
+MAX_PARAGRAPHS = 12         # of the first paragraphs
 FORMAT = 1                  # version byte of `Fingerprint.to_bytes`
 
 _BIN_SHIFT = np.uint64(64 - 7)   # top 7 bits of a shingle hash choose one of the 128 bins
@@ -42,7 +46,7 @@ _POLY = np.uint64(0x100000001B3)  # multiplier of the rolling shingle hash (64-b
 
 # Frequent function words of the languages the feeds carry. They are dropped from the
 # headline/lead word sets only: they carry no identity, and as LSH keys they make hot buckets.
-STOPWORDS = frozenset("""
+_STOPWORD_TEXT = """
 a an and are as at be been but by for from has had have he her his i in into is it its not of on or
 our she that the their they this to was were will with would after over says said than also more who
 der die das und ist im in den dem des ein eine einer eines mit von zu zum zur auf für nicht sich bei
@@ -54,7 +58,8 @@ o este esta
 yang dan di ke dari ini itu dengan untuk pada dalam tidak akan adalah oleh juga ada atau karena
 telah sudah bisa para sebagai
 il lo gli i e è di da con per che non un una o
-""".split())
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -139,15 +144,17 @@ def word_hash(word: str) -> int:
     return int.from_bytes(d, "little")
 
 
-def content_words(normalized: str, limit: int) -> tuple[int, ...]:
-    """Sorted hashes of the first `limit` distinct non-stopword words of normalised text."""
+def content_words(normalized: str, limit: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(word hashes, number hashes) of the first `limit` distinct non-stopword words of normalised
+    text, each sorted; numbers (tokens with a digit, at most MAX_NUMBERS) are also words."""
     seen: dict[str, None] = {}
     for w in normalized.split():
         if w not in STOPWORDS and w not in seen:
             seen[w] = None
             if len(seen) >= limit:
                 break
-    return tuple(sorted({word_hash(w) for w in seen}))
+    numbers = [word_hash(w) for w in seen if any(c in _NUMBER_CHARS for c in w)][:MAX_NUMBERS]
+    return tuple(sorted({word_hash(w) for w in seen})), tuple(sorted(numbers))
 
 
 def _set_bands(words: tuple[int, ...], tag: str, bands: int, rows: int) -> list[str]:
@@ -169,6 +176,7 @@ def _seeds(tag: str, n: int) -> np.ndarray:
                      for i in range(n)], dtype=np.uint64)
 
 
+_NUMBER_CHARS = frozenset("0123456789")
 _SEEDS = {"t": _seeds("t", TITLE_BANDS * SHORT_ROWS), "l": _seeds("l", LEAD_BANDS * SHORT_ROWS)}
 
 
@@ -184,8 +192,9 @@ def body_bands(signature: bytes) -> list[str]:
 class Fingerprint:
     """What dedup keeps about one document for the horizon (keyed state holds `to_bytes()`).
 
-    Size as serialised: ~370 bytes for an article (256-byte signature + word sets + header),
-    ~150 bytes for a short item. `band_keys` are derived from the rest and not serialised."""
+    Size as serialised (measured on the labeled generator): articles 530 bytes on average, 651 at
+    most (256-byte signature, ≤ 300 bytes of 32-bit word/number/name/paragraph hashes, ~60-byte
+    header); short items ~180 bytes. `band_keys` (≈ 45) are derived from the rest, not serialised."""
 
     page_id: str
     event_time_ms: int
@@ -196,39 +205,43 @@ class Fingerprint:
     shingles: int                # distinct body shingles: the set size containment needs
     title_words: tuple[int, ...]  # sorted 32-bit hashes of headline content words
     lead_words: tuple[int, ...]   # sorted 32-bit hashes of the first LEAD_WORDS of lead + body
-    title_numbers: tuple[str, ...]  # numbers in the headline: differing counts mean an update
+    title_numbers: tuple[int, ...]  # hashes of the headline's numbers: other numbers, other event
+    lead_numbers: tuple[int, ...]   # hashes of the first numbers among lead_words
+    title_names: tuple[int, ...]    # hashes of capitalised headline words (names): other names, other event
+    lead_names: tuple[int, ...]     # hashes of the first capitalised words of the lead
+    paragraphs: tuple[int, ...]     # 32-bit hashes of long normalised paragraphs (reused background)
     text_length: int             # normalised body length in characters
     band_keys: tuple[str, ...] = field(default=(), compare=False)
 
     def to_bytes(self) -> bytes:
         """Compact, versioned encoding for keyed state (band keys are recomputed on load)."""
         pid = self.page_id.encode()
-        nums = "\x1f".join(self.title_numbers).encode()
         head = struct.pack(
-            "<BBH q 8s B 8s H I I H H H",
-            FORMAT, 0 if self.kind == "article" else 1, len(pid), self.event_time_ms, self.exact_hash,
+            _HEAD, FORMAT, 0 if self.kind == "article" else 1, len(pid), self.event_time_ms, self.exact_hash,
             len(self.url_hash), self.url_hash.ljust(8, b"\0"), len(self.signature), self.shingles,
-            self.text_length, len(self.title_words), len(self.lead_words), len(nums),
+            self.text_length, len(self.title_words), len(self.lead_words), len(self.title_numbers),
+            len(self.lead_numbers), len(self.title_names), len(self.lead_names), len(self.paragraphs),
         )
-        words = struct.pack(f"<{len(self.title_words) + len(self.lead_words)}I", *self.title_words, *self.lead_words)
-        return head + pid + self.signature + words + nums
+        sets = (*self.title_words, *self.lead_words, *self.title_numbers, *self.lead_numbers, *self.title_names,
+                *self.lead_names, *self.paragraphs)
+        return head + pid + self.signature + struct.pack(f"<{len(sets)}I", *sets)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
-        fmt = "<BBH q 8s B 8s H I I H H H"
-        (version, kind, npid, t, exact, nurl, url, nsig, shingles, length, nt, nl, nnum) = struct.unpack_from(fmt, data)
+        (version, kind, npid, t, exact, nurl, url, nsig, shingles, length, *sizes) = struct.unpack_from(_HEAD, data)
         if version != FORMAT:
             raise ValueError(f"unknown fingerprint format {version}")
-        pos = struct.calcsize(fmt)
+        pos = struct.calcsize(_HEAD)
         pid = data[pos : pos + npid].decode()
         pos += npid
         sig = data[pos : pos + nsig]
         pos += nsig
-        words = struct.unpack_from(f"<{nt + nl}I", data, pos)
-        pos += 4 * (nt + nl)
-        nums = data[pos : pos + nnum].decode()
-        fp = cls(pid, t, "article" if kind == 0 else "short", exact, url[:nurl], sig, shingles,
-                 tuple(words[:nt]), tuple(words[nt:]), tuple(nums.split("\x1f")) if nums else (), length)
+        sets = struct.unpack_from(f"<{sum(sizes)}I", data, pos)
+        parts, start = [], 0
+        for size in sizes:
+            parts.append(tuple(sets[start : start + size]))
+            start += size
+        fp = cls(pid, t, "article" if kind == 0 else "short", exact, url[:nurl], sig, shingles, *parts, length)
         return fp.with_keys()
 
     def with_keys(self) -> Fingerprint:
@@ -236,27 +249,35 @@ class Fingerprint:
         return Fingerprint(*(getattr(self, f) for f in _FIELDS[:-1]), band_keys=tuple(band_keys_of(self)))
 
 
-_FIELDS = [f for f in Fingerprint.__dataclass_fields__]
+_FIELDS = list(Fingerprint.__dataclass_fields__)
+_HEAD = "<BBHq8sB8sHIIHHBBBBB"  # format, kind, len(page_id), event time, exact, url, sizes and counts
 
 
 def band_keys_of(fp: Fingerprint) -> list[str]:
     """Every bucket key a document is filed and probed under: exact hash, URL, body bands
-    (articles), headline and lead word-set bands (everyone). Two documents are compared iff
-    they share at least one key; the key carries its band index so bands never collide."""
+    (articles), headline and lead word-set bands (everyone), long paragraphs (follow-ups reuse
+    background paragraphs verbatim, too little of the body for the body bands to meet). Two
+    documents are compared iff they share a key; keys carry their band index, so bands never
+    collide."""
     keys = [f"x:{fp.exact_hash.hex()}"]
     if fp.url_hash:
         keys.append(f"u:{fp.url_hash.hex()}")
     keys += body_bands(fp.signature)
     keys += _set_bands(fp.title_words, "t", TITLE_BANDS, SHORT_ROWS)
     keys += _set_bands(fp.lead_words, "l", LEAD_BANDS, SHORT_ROWS)
+    keys += [f"p:{h:08x}" for h in fp.paragraphs]
     return keys
 
 
-_NUMBER_CHARS = frozenset("0123456789")
-
-
-def _numbers(normalized: str) -> tuple[str, ...]:
-    return tuple(sorted({w for w in normalized.split() if any(c in _NUMBER_CHARS for c in w)}))
+def _names(text: str, limit: int) -> tuple[int, ...]:
+    """Hashes of the first `limit` distinct capitalised non-stopword words of raw `text`."""
+    seen: dict[str, None] = {}
+    for w in capitalised_words(text):
+        if w not in STOPWORDS and not any(c in _NUMBER_CHARS for c in w):
+            seen.setdefault(w, None)
+            if len(seen) >= limit:
+                break
+    return tuple(sorted(word_hash(w) for w in seen))
 
 
 def event_time_ms(doc: Mapping[str, Any]) -> int:
@@ -273,7 +294,13 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
     body, optional canonical_url/url. `boilerplate` lines (learned per site) are removed first."""
     title = normalize(doc.get("title") or "")
     lead = normalize(doc.get("lead") or "")
-    norm_body = normalize(strip_boilerplate(doc.get("body") or "", boilerplate))
+    raw_lead = doc.get("lead") or ""
+    raw_body = strip_boilerplate(doc.get("body") or "", boilerplate)
+    # Line by line, then joined: the same string as normalising the whole body (shingles cross
+    # paragraph breaks), and each long paragraph is normalised once for its reuse key.
+    lines = [n for n in map(normalize, raw_body.splitlines()) if n]
+    norm_body = " ".join(lines)
+    paragraphs = sorted({word_hash(n) for n in [n for n in lines if len(n) >= PARAGRAPH_CHARS][:MAX_PARAGRAPHS]})
     url = doc.get("canonical_url") or doc.get("url") or ""
     if len(norm_body) >= SHORT_BODY_CHARS:
         kind = "article"
@@ -284,6 +311,8 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
     else:
         kind, signature, shingles = "short", b"", 0
         exact = _h64(title + "\n" + lead + "\n" + norm_body, b"nb-exact")
+    title_words, title_numbers = content_words(title, TITLE_WORDS)
+    lead_words, lead_numbers = content_words(lead + " " + norm_body[: 16 * LEAD_WORDS], LEAD_WORDS)
     fp = Fingerprint(
         page_id=str(doc["page_id"]),
         event_time_ms=event_time_ms(doc),
@@ -292,9 +321,13 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
         url_hash=_h64(url, b"nb-url") if url else b"",
         signature=signature,
         shingles=shingles,
-        title_words=content_words(title, TITLE_WORDS),
-        lead_words=content_words(lead + " " + norm_body[: 16 * LEAD_WORDS], LEAD_WORDS),
-        title_numbers=_numbers(title),
+        title_words=title_words,
+        lead_words=lead_words,
+        title_numbers=title_numbers,
+        lead_numbers=lead_numbers,
+        title_names=_names(doc.get("title") or "", MAX_NAMES),
+        lead_names=_names(raw_lead + "\n" + raw_body[: 8 * LEAD_WORDS], MAX_NAMES),
+        paragraphs=tuple(paragraphs),
         text_length=len(norm_body),
     )
     return fp.with_keys()

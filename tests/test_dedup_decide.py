@@ -1,0 +1,83 @@
+"""The pairwise decision on hand-made pairs: copies, teasers, follow-ups, other events."""
+
+from __future__ import annotations
+
+from pipelines.dedup.decide import classify, explain, similarity
+from pipelines.dedup.signature import fingerprint
+
+PARAS = [
+    "An earthquake of magnitude 6.1 struck near Porto on Tuesday, damaging buildings and cutting power to "
+    "4,200 homes, officials said.",
+    "Rescue teams searched collapsed houses in the Ribeira district through the night, the civil protection "
+    "agency said, adding that 14 people had been taken to hospital with minor injuries.",
+    "\"The damage is serious but the recovery has already started,\" mayor Rui Moreira told reporters at the "
+    "town hall, where a crisis centre was set up on Tuesday evening.",
+    "Trains between Porto and Braga were suspended while engineers inspected bridges and tunnels along the "
+    "line, the rail operator said, and schools in three districts will stay closed on Wednesday.",
+    "The quake was felt as far away as Coimbra and Viseu. Seismologists at the national institute said "
+    "aftershocks were likely over the coming days and urged residents to avoid damaged buildings, while "
+    "engineers from the regional housing authority began checking older apartment blocks in the historic centre.",
+]
+
+
+def art(pid: str, paras: list[str], title: str = "Magnitude 6.1 earthquake strikes near Porto", t: int = 0) -> dict:
+    return {"page_id": pid, "published_at": 1_700_000_000_000 + t, "title": title, "lead": "",
+            "body": "\n\n".join(paras), "url": f"https://site.example/{pid}"}
+
+
+def test_syndicated_copy_with_edits_is_duplicate() -> None:
+    edited = [p.replace("said", "says").replace("was felt", "has been felt").replace('"', "\u201c") for p in PARAS]
+    edited = edited[:3] + edited[4:] + ["Copyright 2024 Wire Agency. All rights reserved."]
+    a, b = fingerprint(art("a", PARAS)), fingerprint(art("b", edited, title="UPDATE 1-Magnitude 6.1 earthquake "
+                                                                          "strikes near Porto"))
+    assert classify(a, b) == classify(b, a) == "duplicate"
+    assert explain(a, b).rule == "body" and similarity(a, b) >= 0.7
+
+
+def test_exact_copy_and_same_url() -> None:
+    a = fingerprint(art("a", PARAS))
+    assert explain(a, fingerprint(art("b", PARAS))).rule == "exact"
+    moved = fingerprint({**art("c", PARAS[:2]), "url": "https://site.example/a"})
+    assert explain(a, moved).rule == "url"
+
+
+def test_teaser_meets_its_article() -> None:
+    teaser = {"page_id": "t", "published_at": 1_700_000_000_000, "title": "Magnitude 6.1 earthquake strikes near Porto",
+              "lead": PARAS[0][:90].rsplit(" ", 1)[0] + "\u2026", "body": ""}
+    a, t = fingerprint(art("a", PARAS)), fingerprint(teaser)
+    assert t.kind == "short"
+    assert classify(a, t) == "duplicate"
+
+
+def test_follow_up_is_related_not_duplicate() -> None:
+    follow = [
+        "The number of people killed by Tuesday's magnitude 6.1 earthquake near Porto rose to 9 on Thursday, "
+        "as rescuers pulled two more bodies from the rubble in the Ribeira district.",
+        "Prime minister Luis Montenegro visited the city and promised 50 million euros for reconstruction, "
+        "saying the government would cover repairs to schools and the damaged rail line.",
+        PARAS[4],
+        "Engineers said the bridge at Campanha would remain closed for at least a month while it is "
+        "strengthened, and the rail operator set up replacement buses between Porto and Braga.",
+    ]
+    a = fingerprint(art("a", PARAS))
+    f = fingerprint(art("f", follow, title="Death toll from Porto earthquake rises to 9", t=30 * 3600 * 1000))
+    assert classify(a, f) == "related"
+
+
+def test_same_template_other_place_is_not_duplicate() -> None:
+    def teaser(pid: str, place: str, homes: str) -> dict:
+        return {"page_id": pid, "published_at": 0, "title": f"Storm hits {place}, schools closed",
+                "lead": f"A powerful storm brought heavy rain to {place} on Monday, forcing {homes} people from "
+                        "their homes.", "body": ""}
+
+    a, b = fingerprint(teaser("a", "Cluj", "300")), fingerprint(teaser("b", "Lisbon", "300"))
+    assert classify(a, b) != "duplicate"
+    c = fingerprint(teaser("c", "Cluj", "900"))
+    assert classify(a, c) != "duplicate"           # same words, other numbers: another event or an update
+
+
+def test_unrelated_is_none() -> None:
+    other = art("o", ["Central bank raises interest rates by a quarter point to fight persistent inflation, "
+                      "citing strong wage growth and rising services prices across the euro area economy."] * 4,
+                title="ECB raises rates again")
+    assert classify(fingerprint(art("a", PARAS)), fingerprint(other)) is None
