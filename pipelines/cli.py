@@ -46,6 +46,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         max_page_bytes=args.max_page_bytes,
         commit_offsets=not args.no_commit,
         flink_master=args.flink_master,
+        learn_boilerplate=args.learn_boilerplate,
         extra_beam_args=args.beam_args,
     )
     result = run(job, wait=True)
@@ -79,10 +80,32 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo(args)
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks.pipeline_throughput import main as bench_main
+BENCHMARKS = {
+    "pipeline": "benchmarks.pipeline_throughput",
+    "extraction": "benchmarks.extraction",
+    "language": "benchmarks.language",
+    "dedup": "benchmarks.dedup",
+}
+EVALUATIONS = {
+    "extraction": "pipelines.evaluation.extraction",
+    "language": "pipelines.evaluation.language",
+    "dedup": "pipelines.evaluation.dedup",
+}
 
-    return bench_main(args.bench_args)
+
+def _delegate(modules: dict[str, str], name: str, argv: list[str]) -> int:
+    import importlib
+
+    return int(importlib.import_module(modules[name]).main(argv) or 0)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    names = list(BENCHMARKS) if args.which == "all" else [args.which]
+    return max(_delegate(BENCHMARKS, name, args.rest) for name in names)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    return _delegate(EVALUATIONS, args.which, args.rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--file-format", default="jsonl", choices=["jsonl", "avro"])
     run.add_argument("--max-page-bytes", type=int, default=MAX_PAGE_BYTES)
     run.add_argument("--no-commit", action="store_true", help="do not commit consumer-group offsets")
+    run.add_argument("--learn-boilerplate", action="store_true",
+                     help="remove blocks a site repeats on many pages (learned per site in keyed state)")
     run.add_argument("--flink-master", default="[local]")
     run.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     run.set_defaults(func=_cmd_run)
@@ -129,8 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--show", type=int, default=3)
     demo.set_defaults(func=_cmd_demo)
 
-    bench = sub.add_parser("bench", help="throughput benchmarks (JSON lines)", add_help=False)
+    bench = sub.add_parser("bench", help="benchmarks, one JSON line each (further options go to the benchmark)")
+    bench.add_argument("which", nargs="?", default="pipeline", choices=[*BENCHMARKS, "all"])
     bench.set_defaults(func=_cmd_bench)
+
+    evaluate = sub.add_parser("eval", help="quality evaluation on a labeled JSONL file (DESIGN §8)")
+    evaluate.add_argument("which", choices=list(EVALUATIONS))
+    evaluate.set_defaults(func=_cmd_eval)
 
     try:
         from pipelines.kafka_broker import add_kafka_parser
@@ -150,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if args.command == "bench":
-        args.bench_args = rest
+    if args.command in ("bench", "eval"):
+        args.rest = rest
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")

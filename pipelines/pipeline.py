@@ -16,8 +16,10 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
+from pipelines.boilerplate_step import LearnSiteBoilerplate
 from pipelines.config import DEFAULT_BOOTSTRAP, DEFAULT_GROUP_ID, MAX_PAGE_BYTES, Topics
 from pipelines.kafka_io import PartitionSlice, ReadFromKafka, WriteToKafka, commit_slices, plan_slices
+from pipelines.language_step import TagLanguages
 from pipelines.transforms import (
     DEAD,
     DecodePages,
@@ -51,6 +53,7 @@ class JobSettings:
     producer_config: dict[str, Any] = field(default_factory=dict)
     flink_master: str = "[local]"
     direct_workers: int = 1
+    learn_boilerplate: bool = False
     extra_beam_args: list[str] = field(default_factory=list)
 
 
@@ -68,6 +71,11 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
     decoded = records | "DecodePages" >> DecodePages()
     extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(job.max_page_bytes)
     articles = extracted.articles
+    if job.learn_boilerplate:
+        # Opt-in: what a site's model has learned depends on which of its pages came first, so
+        # bodies are no longer a function of the page alone (replays keep keys, not bytes).
+        articles = articles | "LearnSiteBoilerplate" >> LearnSiteBoilerplate()
+    articles = articles | "TagLanguages" >> TagLanguages()
 
     (
         articles
