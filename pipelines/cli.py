@@ -47,6 +47,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         commit_offsets=not args.no_commit,
         flink_master=args.flink_master,
         learn_boilerplate=args.learn_boilerplate,
+        horizon_ms=int(args.horizon_hours * 3600_000),
+        decision_delay_ms=int(args.decision_delay_s * 1000),
         extra_beam_args=args.beam_args,
     )
     result = run(job, wait=True)
@@ -128,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--learn-boilerplate", action="store_true",
                      help="remove blocks a site repeats on many pages (learned per site in keyed state)")
     run.add_argument("--flink-master", default="[local]")
+    run.add_argument("--horizon-hours", type=float, default=48.0,
+                     help="copies further apart in event time than this are different stories")
+    run.add_argument("--decision-delay-s", type=float, default=60.0,
+                     help="allowed lateness: a page's story is decided this long (watermark time) after it")
     run.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     run.set_defaults(func=_cmd_run)
 

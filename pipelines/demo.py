@@ -37,7 +37,8 @@ def summarize(bootstrap: str, topics: Topics, job_counters: dict[str, int], show
     for record in records[:show]:
         article = codecs.decode("Article", record.value)
         print(f"- [{article['language']}] {article['title'] or '(no title)'}  <{article['canonical_url']}>")
-        print(f"  site={article['site']} authors={article['authors']} blocks={len(article['blocks'])} related={len(article['related'])}")
+        print(f"  site={article['site']} authors={article['authors']} "
+              f"blocks={len(article['blocks'])} related={len(article['related'])}")
         print(textwrap.indent(textwrap.fill(article["body"][:300] + "…", 96), "  | "))
     return counts
 

@@ -18,6 +18,7 @@ from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from pipelines.boilerplate_step import LearnSiteBoilerplate
 from pipelines.config import DEFAULT_BOOTSTRAP, DEFAULT_GROUP_ID, MAX_PAGE_BYTES, Topics
+from pipelines.dedup_step import DedupStories
 from pipelines.kafka_io import PartitionSlice, ReadFromKafka, WriteToKafka, commit_slices, plan_slices
 from pipelines.language_step import TagLanguages
 from pipelines.transforms import (
@@ -25,6 +26,7 @@ from pipelines.transforms import (
     DecodePages,
     EncodeArticles,
     EncodeDeadLetters,
+    EncodeKeyed,
     ExtractArticles,
     WriteAvroFiles,
     WriteJsonLines,
@@ -54,6 +56,8 @@ class JobSettings:
     flink_master: str = "[local]"
     direct_workers: int = 1
     learn_boilerplate: bool = False
+    horizon_ms: int = 48 * 3600 * 1000
+    decision_delay_ms: int = 60_000
     extra_beam_args: list[str] = field(default_factory=list)
 
 
@@ -76,6 +80,17 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         # bodies are no longer a function of the page alone (replays keep keys, not bytes).
         articles = articles | "LearnSiteBoilerplate" >> LearnSiteBoilerplate()
     articles = articles | "TagLanguages" >> TagLanguages()
+    stories, links = articles | "DedupStories" >> DedupStories(job.horizon_ms, job.decision_delay_ms)
+    (
+        stories
+        | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
+        | "WriteStories" >> WriteToKafka(job.bootstrap, job.topics.stories, job.producer_config)
+    )
+    (
+        links
+        | "EncodeLinks" >> EncodeKeyed("StoryLink", "from_story", job.output_format, "links_emitted")
+        | "WriteLinks" >> WriteToKafka(job.bootstrap, job.topics.links, job.producer_config)
+    )
 
     (
         articles
@@ -89,11 +104,14 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
     )
     if job.output_dir:
-        prefix = os.path.join(job.output_dir, "articles", "articles")
-        if job.file_format == "avro":
-            articles | "ArticlesToLake" >> WriteAvroFiles(prefix, "Article")
-        else:
-            articles | "ArticlesToLake" >> WriteJsonLines(prefix)
+        for name, record, pcoll in (("articles", "Article", articles), ("stories", "Story", stories),
+                                    ("links", "StoryLink", links)):
+            prefix = os.path.join(job.output_dir, name, name)
+            step = f"{name.capitalize()}ToLake"
+            if job.file_format == "avro":
+                pcoll | step >> WriteAvroFiles(prefix, record)
+            else:
+                pcoll | step >> WriteJsonLines(prefix)
 
 
 def beam_options(job: JobSettings) -> PipelineOptions:

@@ -99,6 +99,29 @@ class EncodeArticles(beam.PTransform):
         return articles | "ArticleMessage" >> beam.Map(article_message, fmt)
 
 
+class EncodeKeyed(beam.PTransform):
+    """Records → KafkaMessages keyed by one of their fields (stories by story_id, links by
+    from_story), counted under `metric`; the record's event time becomes the Kafka timestamp."""
+
+    def __init__(self, record_name: str, key_field: str, fmt: str, metric: str) -> None:
+        super().__init__()
+        self._args = (record_name, key_field, fmt, metric)
+
+    def expand(self, records):
+        return records | "Encode" >> beam.ParDo(_EncodeKeyedFn(*self._args))
+
+
+class _EncodeKeyedFn(beam.DoFn):
+    def __init__(self, record_name: str, key_field: str, fmt: str, metric: str) -> None:
+        self._name, self._key, self._fmt = record_name, key_field, fmt
+        self._count = Metrics.counter(NAMESPACE, metric)
+
+    def process(self, record: dict, timestamp=beam.DoFn.TimestampParam):
+        self._count.inc()
+        millis = int(timestamp.micros // 1000) if timestamp.micros > -(2**62) else None
+        yield KafkaMessage(record[self._key].encode(), codecs.encode(self._name, record, self._fmt), (), millis)
+
+
 class _CountDeadLetters(beam.DoFn):
     def __init__(self) -> None:
         self._dead = Metrics.counter(NAMESPACE, "dead_letters")

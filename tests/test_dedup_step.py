@@ -1,0 +1,151 @@
+"""The Beam dedup reproduces the offline story rule, whatever the arrival order or worker split."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.testing.test_stream import TestStream
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.utils.timestamp import Timestamp
+
+from pipelines.dedup.stories import cluster
+from pipelines.dedup_step import DedupStories, dedup_docs
+from pipelines.evaluation.dedup import to_doc
+from pipelines.transforms import WriteJsonLines
+
+DATA = Path(__file__).parent / "data" / "dedup" / "labeled_sample.jsonl"
+SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_f4b3b7efe7834f89.txt"
+
+
+def _articles() -> list[dict]:
+    out = []
+    for line in DATA.read_text().splitlines()[:80]:
+        doc = to_doc(json.loads(line))
+        doc.update(fetched_at=doc["published_at"], source=doc["url"].split("/")[2], related=[], language="und",
+                   language_confidence=0.0, lead=doc["body"].split("\n")[0])
+        out.append(doc)
+    return out
+
+
+def _run(articles: list[dict], workers: int = 1, shuffle_seed: int | None = None) -> tuple[list, list]:
+    import tempfile
+
+    items = list(articles)
+    if shuffle_seed is not None:
+        random.Random(shuffle_seed).shuffle(items)
+    out = Path(tempfile.mkdtemp(prefix="dedup-"))
+    options = beam.options.pipeline_options.PipelineOptions(
+        [f"--direct_num_workers={workers}", "--direct_running_mode=in_memory"])
+    with beam.Pipeline(runner=FnApiRunner(), options=options) as p:
+        stamped = (
+            p
+            | beam.Create(items, reshuffle=workers > 1)
+            | beam.Map(lambda a: beam.window.TimestampedValue(a, a["fetched_at"] / 1000))
+        )
+        stories, links = stamped | DedupStories()
+        stories | "KeepStories" >> WriteJsonLines(str(out / "stories"))
+        links | "KeepLinks" >> WriteJsonLines(str(out / "links"))
+
+    def read(name: str) -> list[dict]:
+        return [json.loads(line) for f in sorted(out.glob(f"{name}*")) for line in f.read_text().splitlines()]
+
+    return read("stories"), read("links")
+
+
+def _final(stories: list[dict]) -> dict[str, dict]:
+    """The last upsert per story id (the highest version, as a compacted topic keeps it)."""
+    final: dict[str, dict] = {}
+    for story in stories:
+        old = final.get(story["story_id"])
+        if old is None or (story["version"], story["merged_into"] or "") > (old["version"], old["merged_into"] or ""):
+            final[story["story_id"]] = story
+    return final
+
+
+def _story_of(final: dict[str, dict]) -> dict[str, str]:
+    return {m["page_id"]: sid for sid, story in final.items() for m in story["members"]}
+
+
+def _reference(articles: list[dict]):
+    docs = [d for a in articles for d in dedup_docs(a)]
+    return cluster(docs)
+
+
+def test_beam_matches_the_offline_rule():
+    articles = _articles()
+    stories, links = _run(articles)
+    final = _final(stories)
+    ref = _reference(articles)
+    assert _story_of(final) == ref.story_of
+    expected = {s["story_id"]: s for s in ref.stories}
+    assert final == expected
+    kinds = lambda ls, t: {(lk["from_story"], lk["to_story"]) for lk in ls if lk["type"] == t}  # noqa: E731
+    for kind in ("duplicate_of", "merged_into", "related"):
+        assert kinds(links, kind) == kinds(ref.links, kind), kind
+
+
+@pytest.mark.parametrize("workers, seed", [(1, 3), (2, 5)])
+def test_arrival_order_and_worker_split_do_not_change_ids(workers, seed):
+    articles = _articles()
+    baseline = _final(_run(articles)[0])
+    assert _final(_run(articles, workers=workers, shuffle_seed=seed)[0]) == baseline
+
+
+def test_seed_related_items_become_linked_stories():
+    from pipelines.extract import extract_article
+
+    page = {"url": "https://id.newsaggregator.example/berita/f4b3b7efe7834f89", "source": "aggregator-id",
+            "fetched_at": 1_795_168_800_000, "published_at": None, "content_type": "text/plain", "charset": None,
+            "body": SEED.read_bytes(), "headers": {}}
+    article = extract_article(page)
+    assert len(article["related"]) == 4
+    stories, links = _run([article])
+    of = _story_of(_final(stories))
+    items = [d["page_id"] for d in dedup_docs(article)[1:]]
+    seed_story = of[article["page_id"]]
+    assert of[items[2]] == of[items[3]], "items 3 and 4 report one event"
+    assert len({of[items[0]], of[items[2]], seed_story}) == 3
+    related = {frozenset((lk["from_story"], lk["to_story"])) for lk in links if lk["type"] == "related"}
+    assert of[items[1]] == of[items[2]] or frozenset((of[items[1]], of[items[2]])) in related
+    similar = {lk["to_story"] for lk in links if lk["type"] == "similar_news" and lk["from_story"] == seed_story}
+    assert {of[items[0]], of[items[2]]} <= similar
+
+
+def test_event_time_out_of_order_and_expiry_with_test_stream():
+    """Copies arriving out of order within the decision delay still join the senior's story; a copy
+    beyond the horizon founds its own story."""
+    base = _articles()[0]
+    t0 = base["fetched_at"]
+    copy = {**base, "page_id": "copy", "url": "https://other.example/copy", "canonical_url": "https://other.example/copy"}
+    senior = {**base, "page_id": "senior", "url": "https://s.example/a", "canonical_url": "https://s.example/a",
+              "published_at": t0 - 60_000, "fetched_at": t0 - 60_000}
+    far = {**base, "page_id": "far", "url": "https://f.example/a", "canonical_url": "https://f.example/a",
+           "published_at": t0 + 49 * 3600_000, "fetched_at": t0 + 49 * 3600_000}
+    stream = (
+        TestStream()
+        .advance_watermark_to(Timestamp.of(t0 / 1000 - 120))
+        .add_elements([beam.window.TimestampedValue(copy, t0 / 1000)])
+        .add_elements([beam.window.TimestampedValue(senior, (t0 - 60_000) / 1000)])  # arrives after its copy
+        .advance_watermark_to(Timestamp.of(t0 / 1000 + 3600))
+        .add_elements([beam.window.TimestampedValue(far, far["fetched_at"] / 1000)])
+        .advance_watermark_to(Timestamp.of(far["fetched_at"] / 1000 + 49 * 3600))
+        .advance_watermark_to_infinity()
+    )
+    options = beam.options.pipeline_options.PipelineOptions(["--streaming"])
+    with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
+        stories, _links = p | stream | DedupStories()
+        membership = (
+            stories
+            | beam.WindowInto(beam.window.GlobalWindows(), trigger=beam.trigger.AfterWatermark(),
+                              accumulation_mode=beam.trigger.AccumulationMode.DISCARDING)
+            | beam.Map(lambda s: (s["story_id"], (s["version"], sorted(m["page_id"] for m in s["members"]))))
+            | beam.CombinePerKey(max)
+            | beam.Values()
+            | beam.Map(lambda v: tuple(v[1]))
+        )
+        assert_that(membership, equal_to([("copy", "senior"), ("far",)]))
