@@ -33,6 +33,7 @@ from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateS
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
+from pipelines import beam_tuning  # noqa: F401  (cheap state-cache weights, see module)
 from pipelines.dedup.decide import explain
 from pipelines.dedup.signature import Fingerprint, event_time_ms, fingerprint
 from pipelines.dedup.stories import HORIZON_MS, _link, _story_record, related_item_doc, seniority, story_key
