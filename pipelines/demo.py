@@ -40,7 +40,39 @@ def summarize(bootstrap: str, topics: Topics, job_counters: dict[str, int], show
         print(f"  site={article['site']} authors={article['authors']} "
               f"blocks={len(article['blocks'])} related={len(article['related'])}")
         print(textwrap.indent(textwrap.fill(article["body"][:300] + "…", 96), "  | "))
+    _stories_and_links(bootstrap, topics, show)
     return counts
+
+
+def final_stories(bootstrap: str, topic: str) -> dict[str, dict]:
+    """The newest upsert of every story (what compaction keeps), keyed by story_id."""
+    latest: dict[str, dict] = {}
+    for record in read_all(bootstrap, topic):
+        story = codecs.decode("Story", record.value)
+        old = latest.get(story["story_id"])
+        if old is None or (story["version"], story["merged_into"] or "") >= (old["version"], old["merged_into"] or ""):
+            latest[story["story_id"]] = story
+    return latest
+
+
+def _stories_and_links(bootstrap: str, topics: Topics, show: int) -> None:
+    stories = final_stories(bootstrap, topics.stories)
+    links = [codecs.decode("StoryLink", r.value) for r in read_all(bootstrap, topics.links)]
+    live = [s for s in stories.values() if not s["merged_into"]]
+    _section(f"stories: {len(stories)} ({len(live)} not merged); biggest {show}")
+    for story in sorted(live, key=lambda s: (-s["member_count"], s["story_id"]))[:show]:
+        print(f"- {story['story_id'][:12]} [{story['language']}] {story['title'] or story['lead'][:80]!r}")
+        print(f"  members={story['member_count']} sources={', '.join(story['sources'][:6])}")
+    by_type: dict[str, int] = {}
+    for link in links:
+        by_type[link["type"]] = by_type.get(link["type"], 0) + 1
+    _section("links by type")
+    for kind, n in sorted(by_type.items()):
+        print(f"  {kind:<14} {n:>6}")
+    for link in [lk for lk in links if lk["type"] == "similar_news"][:show]:
+        target = stories.get(link["to_story"] or "", {})
+        print(f"  {link['from_story'][:12]} → {str(link['to_story'])[:12]} similar_news: "
+              f"{(target.get('title') or link['to_title'] or '')[:70]!r}")
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -58,6 +58,7 @@ class JobSettings:
     learn_boilerplate: bool = False
     horizon_ms: int = 48 * 3600 * 1000
     decision_delay_ms: int = 60_000
+    dedup: bool = True
     extra_beam_args: list[str] = field(default_factory=list)
 
 
@@ -80,18 +81,6 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         # bodies are no longer a function of the page alone (replays keep keys, not bytes).
         articles = articles | "LearnSiteBoilerplate" >> LearnSiteBoilerplate()
     articles = articles | "TagLanguages" >> TagLanguages()
-    stories, links = articles | "DedupStories" >> DedupStories(job.horizon_ms, job.decision_delay_ms)
-    (
-        stories
-        | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
-        | "WriteStories" >> WriteToKafka(job.bootstrap, job.topics.stories, job.producer_config)
-    )
-    (
-        links
-        | "EncodeLinks" >> EncodeKeyed("StoryLink", "from_story", job.output_format, "links_emitted")
-        | "WriteLinks" >> WriteToKafka(job.bootstrap, job.topics.links, job.producer_config)
-    )
-
     (
         articles
         | "EncodeArticles" >> EncodeArticles(job.output_format)
@@ -103,15 +92,33 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         | "EncodeDeadLetters" >> EncodeDeadLetters(job.output_format)
         | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
     )
-    if job.output_dir:
-        for name, record, pcoll in (("articles", "Article", articles), ("stories", "Story", stories),
-                                    ("links", "StoryLink", links)):
-            prefix = os.path.join(job.output_dir, name, name)
-            step = f"{name.capitalize()}ToLake"
-            if job.file_format == "avro":
-                pcoll | step >> WriteAvroFiles(prefix, record)
-            else:
-                pcoll | step >> WriteJsonLines(prefix)
+    _to_lake(job, articles, "articles", "Article")
+    if job.dedup:
+        stories, links = articles | "DedupStories" >> DedupStories(job.horizon_ms, job.decision_delay_ms)
+        (
+            stories
+            | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
+            | "WriteStories" >> WriteToKafka(job.bootstrap, job.topics.stories, job.producer_config)
+        )
+        (
+            links
+            | "EncodeLinks" >> EncodeKeyed("StoryLink", "from_story", job.output_format, "links_emitted")
+            | "WriteLinks" >> WriteToKafka(job.bootstrap, job.topics.links, job.producer_config)
+        )
+        _to_lake(job, stories, "stories", "Story")
+        _to_lake(job, links, "links", "StoryLink")
+
+
+def _to_lake(job: JobSettings, records, name: str, record_name: str) -> None:
+    """The lake sink of one record type, when `output_dir` is set."""
+    if not job.output_dir:
+        return
+    prefix = os.path.join(job.output_dir, name, name)
+    step = f"{name.capitalize()}ToLake"
+    if job.file_format == "avro":
+        records | step >> WriteAvroFiles(prefix, record_name)
+    else:
+        records | step >> WriteJsonLines(prefix)
 
 
 def beam_options(job: JobSettings) -> PipelineOptions:
