@@ -47,6 +47,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         commit_offsets=not args.no_commit,
         flink_master=args.flink_master,
         learn_boilerplate=args.learn_boilerplate,
+        dedup=not args.no_dedup,
         horizon_ms=int(args.horizon_hours * 3600_000),
         decision_delay_ms=int(args.decision_delay_s * 1000),
         extra_beam_args=args.beam_args,
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--learn-boilerplate", action="store_true",
                      help="remove blocks a site repeats on many pages (learned per site in keyed state)")
     run.add_argument("--flink-master", default="[local]")
+    run.add_argument("--no-dedup", action="store_true", help="articles and dead letters only: no stories or links")
     run.add_argument("--horizon-hours", type=float, default=48.0,
                      help="copies further apart in event time than this are different stories")
     run.add_argument("--decision-delay-s", type=float, default=60.0,
