@@ -22,6 +22,8 @@ deps: venv
 	$(PY) -c "from pipelines.kafka_broker import ensure_kafka_jars; print(ensure_kafka_jars())"
 	$(PY) -c "from pipelines.prism import ensure_prism; print(ensure_prism())"
 	$(PY) -c "from pipelines.flink import ensure_job_server_jar; print(ensure_job_server_jar())"
+	$(PY) -c "from pipelines.ops.flink_metrics import ensure_reporter_jar; print(ensure_reporter_jar())"
+	bash deploy/prometheus/install.sh
 
 demo: deps
 	$(VENV)/bin/newsbeam demo
@@ -31,6 +33,7 @@ test: deps
 
 lint: venv
 	$(VENV)/bin/ruff check pipelines tests benchmarks
+	$(PY) -m pipelines.ops.render --check
 
 bench: deps
 	$(VENV)/bin/newsbeam bench

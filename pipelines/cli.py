@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 import orjson
@@ -48,6 +47,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         flink_master=args.flink_master,
         learn_boilerplate=args.learn_boilerplate,
         dedup=not args.no_dedup,
+        metrics_port=args.metrics_port,
+        flink_metrics_port=args.flink_metrics_port,
         horizon_ms=int(args.horizon_hours * 3600_000),
         decision_delay_ms=int(args.decision_delay_s * 1000),
         extra_beam_args=args.beam_args,
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--learn-boilerplate", action="store_true",
                      help="remove blocks a site repeats on many pages (learned per site in keyed state)")
     run.add_argument("--flink-master", default="[local]")
+    run.add_argument("--flink-metrics-port", default=None, help="embedded Flink's Prometheus reporter port or range")
     run.add_argument("--no-dedup", action="store_true", help="articles and dead letters only: no stories or links")
     run.add_argument("--horizon-hours", type=float, default=48.0,
                      help="copies further apart in event time than this are different stories")
@@ -170,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("which", choices=list(EVALUATIONS))
     evaluate.set_defaults(func=_cmd_eval)
 
+    from pipelines.ops.dlq import add_dlq_parser
+    from pipelines.ops.lag import add_lag_parser
+    from pipelines.ops.logging_setup import add_log_format_argument
+    from pipelines.ops.metrics_export import add_metrics_parser, add_metrics_port_argument
+    from pipelines.ops.status import add_status_parser
+
+    add_log_format_argument(parser)
+    add_metrics_port_argument(run)
+    for add in (add_lag_parser, add_dlq_parser, add_status_parser, add_metrics_parser):
+        add(sub)
     try:
         from pipelines.kafka_broker import add_kafka_parser
 
@@ -192,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         args.rest = rest
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from pipelines.ops.logging_setup import configure_logging
+
+    configure_logging(args.log_level, args.log_format)
     return int(args.func(args) or 0)
 
 

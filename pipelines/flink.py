@@ -73,9 +73,18 @@ def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) ->
     return target
 
 
-def flink_args(flink_master: str) -> list[str]:
-    """Beam options for FlinkRunner: staged jar, LOOPBACK locally, EXTERNAL worker pool on a cluster."""
+def flink_args(flink_master: str, metrics_port: int | str | None = None) -> list[str]:
+    """Beam options for FlinkRunner: staged jar, LOOPBACK locally, EXTERNAL worker pool on a cluster.
+
+    With `metrics_port` (a port or range such as "9250-9260"), the embedded Flink gets the
+    Prometheus reporter (deploy/flink/conf) and publishes the pipeline's counters itself."""
     jar = ensure_job_server_jar()
+    if metrics_port is not None and flink_master in ("[local]", "[auto]"):
+        from pipelines.ops.flink_metrics import embedded_flink_metrics
+
+        env = embedded_flink_metrics(metrics_port, jar)
+        os.environ["FLINK_CONF_DIR"] = env["FLINK_CONF_DIR"]  # read by the job server subprocess
+        jar = Path(env["NEWSBEAM_FLINK_JOB_SERVER_JAR"])
     args = [
         f"--flink_job_server_jar={jar}",
         f"--flink_master={flink_master}",

@@ -59,6 +59,8 @@ class JobSettings:
     horizon_ms: int = 48 * 3600 * 1000
     decision_delay_ms: int = 60_000
     dedup: bool = True
+    metrics_port: int | None = None
+    flink_metrics_port: str | None = None  # Flink's own Prometheus reporter (embedded Flink)
     extra_beam_args: list[str] = field(default_factory=list)
 
 
@@ -144,7 +146,7 @@ def beam_options(job: JobSettings) -> PipelineOptions:
     elif runner == "FlinkRunner":
         from pipelines.flink import flink_args
 
-        args += flink_args(job.flink_master)
+        args += flink_args(job.flink_master, job.flink_metrics_port)
     else:
         raise ValueError(f"unknown runner {job.runner!r}; choose one of {RUNNERS}")
     return PipelineOptions(args + list(job.extra_beam_args))
@@ -163,6 +165,10 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     p = beam.Pipeline(options=beam_options(job))
     build(p, job, slices)
     result = p.run()
+    if job.metrics_port is not None:
+        from pipelines.ops.metrics_export import start_for_job
+
+        result.exporter = start_for_job(result, job, job.metrics_port)
     if wait:
         state = result.wait_until_finish()
         if bounded and job.commit_offsets and job.group_id and state == PipelineState.DONE:
