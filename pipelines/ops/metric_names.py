@@ -58,8 +58,8 @@ def _build() -> dict[str, Metric]:
         Metric("stories_merged", "stories merged into another"),
         Metric("story_upserts", "story records encoded for the compacted stories topic"),
         Metric("links_emitted", "story links written"),
-        Metric("extract_latency_ms", "extraction time per page (ms)", kind="latency", pending=True),
-        Metric("event_latency_ms", "record time to article write (ms)", kind="latency", pending=True),
+        Metric("extract_latency_ms", "extraction time per page (ms)", kind="latency"),
+        Metric("event_latency_ms", "record time to article write (ms)", kind="latency"),
     ]
     for stage in STAGES:
         emitted = stage in ("decode", "extract")
