@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 
 from pipelines import codecs
+from pipelines.evaluation.extraction import _page as eval_page  # DESIGN §8 line → RawPage
 from pipelines.extract import ExtractError, extract_article
 
 
@@ -22,21 +23,6 @@ def _page_from_file(path: Path, content_type: str | None, url: str | None) -> di
         "content_type": content_type or guessed,
         "charset": None,
         "body": path.read_bytes(),
-        "headers": {},
-    }
-
-
-def _page_from_eval_line(obj: dict) -> dict:
-    """DESIGN §8 eval format: {"id", "url", "html" | "text", "content_type"?}."""
-    is_text = "text" in obj and "html" not in obj
-    return {
-        "url": obj.get("url") or f"urn:newsbeam:{obj.get('id')}",
-        "source": "eval",
-        "fetched_at": 0,
-        "published_at": None,
-        "content_type": obj.get("content_type") or ("text/plain" if is_text else "text/html"),
-        "charset": None,
-        "body": (obj.get("html") if not is_text else obj["text"]).encode("utf-8"),
         "headers": {},
     }
 
@@ -55,7 +41,7 @@ def extract_command(args: argparse.Namespace) -> int:
             for line in lines:
                 if line.strip():
                     obj = orjson.loads(line)
-                    pages.append((str(obj.get("id")), _page_from_eval_line(obj)))
+                    pages.append((str(obj.get("id")), eval_page(obj)))
     for name, page in pages:
         try:
             _emit(extract_article(page))
