@@ -136,8 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-dedup", action="store_true", help="articles and dead letters only: no stories or links")
     run.add_argument("--horizon-hours", type=float, default=48.0,
                      help="copies further apart in event time than this are different stories")
-    run.add_argument("--decision-delay-s", type=float, default=60.0,
-                     help="allowed lateness: a page's story is decided this long (watermark time) after it")
+    run.add_argument("--allowed-lateness-s", "--decision-delay-s", dest="decision_delay_s", type=float,
+                     default=600.0,
+                     help="a page's story is decided this long (watermark time) after it; records trailing "
+                          "their partition by more go to the DLQ (stage dedup) after being written as articles")
     run.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     run.set_defaults(func=_cmd_run)
 

@@ -178,12 +178,19 @@ def decode_raw_page(data: bytes | None) -> dict:
     )
 
 
+def public(record: dict) -> dict:
+    """The record without the pipeline's private `_`-prefixed keys (never part of an output)."""
+    if any(k.startswith("_") for k in record):
+        return {k: v for k, v in record.items() if not k.startswith("_")}
+    return record
+
+
 def encode(name: str, record: dict, fmt: str = "avro") -> bytes:
     """Encode an output record as Avro single-object or as sorted-key JSON."""
     if fmt == "avro":
         return codec(name).encode_avro(record)
     if fmt == "json":
-        return to_json(record)
+        return to_json(public(record))
     raise ValueError(f"unknown output format {fmt!r}")
 
 

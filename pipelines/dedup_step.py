@@ -23,6 +23,8 @@ record of a story does not depend on how many intermediate upserts were emitted.
 
 from __future__ import annotations
 
+import pickle
+import struct
 from typing import Any
 
 import apache_beam as beam
@@ -34,15 +36,50 @@ from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipelines import beam_tuning  # noqa: F401  (cheap state-cache weights, see module)
+from pipelines.dead_letters import dead_letter
 from pipelines.dedup.decide import explain
 from pipelines.dedup.signature import Fingerprint, event_time_ms, fingerprint
-from pipelines.dedup.stories import HORIZON_MS, _link, _story_record, related_item_doc, seniority, story_key
+from pipelines.dedup.stories import (
+    HORIZON_MS,
+    _canonical_key,
+    _link,
+    _seen_at,
+    _story_record,
+    _url,
+    related_item_doc,
+    seniority,
+    story_key,
+)
 from pipelines.kafka_io import NAMESPACE
 
 LINKS = "links"
+LATE = "late"
+LATE_KEY = "_late"  # set by ExtractArticles on articles whose record came too late (the record)
 MEMBER_FIELDS = ("page_id", "url", "canonical_url", "source", "title", "lead", "body", "language",
                  "language_confidence", "published_at", "fetched_at")
-_ANY = coders.PickleCoder()
+_ENTRY = struct.Struct(">qq")  # a bucket resident: event time, arrival (ms); then the page_id
+
+
+class _StateMeter:
+    """Bytes written to dedup state, as two counters: what stays for the horizon (the figure to
+    hold per document) and what stays only until a decision. Keys are counted once, with the
+    first value a key's state gets."""
+
+    def __init__(self) -> None:
+        self._held = Metrics.counter(NAMESPACE, "dedup_state_bytes")
+        self._transient = Metrics.counter(NAMESPACE, "dedup_state_bytes_transient")
+
+    def held(self, data: bytes, key: str | None = None) -> bytes:
+        self._held.inc(len(data) + (len(key.encode()) if key else 0))
+        return data
+
+    def transient(self, data: bytes, key: str | None = None) -> bytes:
+        self._transient.inc(len(data) + (len(key.encode()) if key else 0))
+        return data
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def dedup_docs(article: dict) -> list[dict]:
@@ -59,6 +96,27 @@ def dedup_docs(article: dict) -> list[dict]:
     return docs
 
 
+class _DedupDocsFn(beam.DoFn):
+    """Articles → dedup documents; an article marked late goes to the `late` output as a dead
+    letter instead: its story cannot be decided the same way on every replay, so it is not
+    merged anywhere (it is still on the articles topic)."""
+
+    def __init__(self, allowed_lateness_ms: int) -> None:
+        self._allowed_ms = allowed_lateness_ms
+        self._late = Metrics.counter(NAMESPACE, "dead_letters_dedup")
+
+    def process(self, article: dict):
+        record = article.get(LATE_KEY)
+        if record is not None:
+            self._late.inc()
+            reason = (f"late: event time {record.timestamp_ms} trails its partition's watermark by "
+                      f"{record.behind_ms} ms, more than the allowed lateness of {self._allowed_ms} ms; "
+                      f"article {article['page_id']} was written but joined no story")
+            yield pvalue.TaggedOutput(LATE, dead_letter(record, "dedup", "LateRecord", reason))
+            return
+        yield from dedup_docs(article)
+
+
 def _expire_at(timestamp: Timestamp, after_ms: int) -> Timestamp:
     return timestamp + Duration(micros=after_ms * 1000)
 
@@ -70,17 +128,24 @@ class _ExpiringState(beam.DoFn):
 
     def __init__(self, keep_ms: int) -> None:
         self._keep_ms = keep_ms
+        self._meter = _StateMeter()
 
     def _extend(self, timestamp: Timestamp, deadline_state, timer) -> None:
         target = _expire_at(timestamp, self._keep_ms)
         current = deadline_state.read()
+        if current is None:
+            self._meter.held(b"\0" * 8)  # one deadline per key (and one timer)
         if current is None or target.micros > current:
             deadline_state.write(target.micros)
             timer.set(target)
 
 
 class _FingerprintFn(beam.DoFn):
+    def __init__(self) -> None:
+        self._docs = Metrics.counter(NAMESPACE, "dedup_docs")
+
     def process(self, doc: dict, timestamp=beam.DoFn.TimestampParam):
+        self._docs.inc()
         fp = fingerprint(doc)
         data = fp.to_bytes()
         entry = (fp.event_time_ms, fp.page_id, timestamp.micros // 1000)
@@ -94,7 +159,7 @@ class _BucketsFn(_ExpiringState):
     """Keyed by band: residents (event time, page_id, arrival ms); a newcomer probes each resident
     within the horizon by sending its fingerprint to the resident's Verify key."""
 
-    ENTRIES = BagStateSpec("entries", _ANY)
+    ENTRIES = BagStateSpec("entries", coders.BytesCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
     def __init__(self, horizon_ms: int, delay_ms: int) -> None:
@@ -103,12 +168,13 @@ class _BucketsFn(_ExpiringState):
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, entries=beam.DoFn.StateParam(ENTRIES),
                 deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE), expire=beam.DoFn.TimerParam(EXPIRE)):
-        _band, (entry, data) = element
-        t, page_id, _arrival = entry
-        residents = {(other, t_other) for t_other, other, _ in entries.read()}
+        band, (entry, data) = _unpack(element)
+        t, page_id, arrival = entry
+        residents = {(other, t_other) for t_other, other, _ in map(_read_entry, entries.read())}
         if any(other == page_id for other, _ in residents):
             return ()  # the same document again (a replay): already filed and probed
-        entries.add(entry)
+        packed = _ENTRY.pack(t, arrival) + page_id.encode()
+        entries.add(self._meter.held(packed, None if residents else band))
         self._extend(timestamp, deadline, expire)
         return [(other, ("probe", data)) for other, t_other in sorted(residents)
                 if abs(t - t_other) <= self._horizon_ms]
@@ -117,11 +183,16 @@ class _BucketsFn(_ExpiringState):
     def on_expire(self, fired=beam.DoFn.TimestampParam, entries=beam.DoFn.StateParam(ENTRIES),
                   deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE)):
         keep_after = fired.micros // 1000 - self._keep_ms
-        alive = [e for e in entries.read() if e[2] >= keep_after]
+        alive = [e for e in entries.read() if _read_entry(e)[2] >= keep_after]
         entries.clear()
         for entry in alive:
             entries.add(entry)
         deadline.clear()
+
+
+def _read_entry(data: bytes) -> tuple[int, str, int]:
+    t, arrival = _ENTRY.unpack_from(data)
+    return t, data[_ENTRY.size:].decode(), arrival
 
 
 class _VerifyFn(_ExpiringState):
@@ -135,12 +206,12 @@ class _VerifyFn(_ExpiringState):
     def process(self, element, timestamp=beam.DoFn.TimestampParam, own=beam.DoFn.StateParam(OWN),
                 pending=beam.DoFn.StateParam(PENDING), deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE),
                 expire=beam.DoFn.TimerParam(EXPIRE)):
-        _pid, (kind, data) = element
+        pid, (kind, data) = _unpack(element)
         self._extend(timestamp, deadline, expire)
         if kind == "own":
             if own.read() is not None:
                 return
-            own.write(data)
+            own.write(self._meter.held(data, pid))
             mine = Fingerprint.from_bytes(data)
             for probe in pending.read():
                 yield from self._judge(mine, Fingerprint.from_bytes(probe))
@@ -148,7 +219,7 @@ class _VerifyFn(_ExpiringState):
             return
         resident = own.read()
         if resident is None:
-            pending.add(data)
+            pending.add(self._meter.transient(data))
             return
         yield from self._judge(Fingerprint.from_bytes(resident), Fingerprint.from_bytes(data))
 
@@ -172,36 +243,47 @@ class _AssignFn(beam.DoFn):
     """Keyed by page_id: collects edges from senior documents and, once the watermark has passed
     the document's time plus the decision delay, names its founder and story."""
 
-    SELF = ReadModifyWriteStateSpec("self", _ANY)
-    EDGES = BagStateSpec("edges", _ANY)
+    SELF = ReadModifyWriteStateSpec("self", coders.BytesCoder())
+    EDGES = BagStateSpec("edges", coders.BytesCoder())
     DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)
+    GC = TimerSpec("gc", TimeDomain.WATERMARK)
 
-    def __init__(self, delay_ms: int) -> None:
+    def __init__(self, delay_ms: int, keep_ms: int) -> None:
         self._delay_ms = delay_ms
+        self._keep_ms = keep_ms
+        self._meter = _StateMeter()
         self._exact = Metrics.counter(NAMESPACE, "dups_exact")
         self._near = Metrics.counter(NAMESPACE, "dups_near")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, me=beam.DoFn.StateParam(SELF),
-                edges=beam.DoFn.StateParam(EDGES), decide=beam.DoFn.TimerParam(DECIDE)):
-        _pid, value = element
+                edges=beam.DoFn.StateParam(EDGES), decide=beam.DoFn.TimerParam(DECIDE),
+                gc=beam.DoFn.TimerParam(GC)):
+        pid, value = _unpack(element)
         if value[0] == "self":
             if me.read() is None:
-                me.write((value[1], value[2]))
+                me.write(self._meter.transient(_dumps((value[1], value[2])), pid))
                 decide.set(_expire_at(timestamp, self._delay_ms))
         else:
-            edges.add(value[1:])
+            edges.add(self._meter.transient(_dumps(value[1:])))
+            if me.read() is None:  # not here yet, or decided already: never keep edges for good
+                gc.set(_expire_at(timestamp, self._keep_ms))
         return ()
+
+    @on_timer(GC)
+    def on_gc(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES)):
+        if me.read() is None:
+            edges.clear()
 
     @on_timer(DECIDE)
     def on_decide(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES)):
         state = me.read()
         if state is None:
             return
-        doc, t = state
+        doc, t = pickle.loads(state)
         pid = doc["page_id"]
         founder, best = (t, pid), None
         related = []
-        for t_s, senior, label, score, rule in sorted(set(edges.read())):
+        for t_s, senior, label, score, rule in sorted({pickle.loads(e) for e in edges.read()}):
             if label == "duplicate" and (t_s, senior) < founder:
                 founder, best = (t_s, senior), (score, rule)
             related.append((t_s, senior, label, score, rule))
@@ -226,10 +308,13 @@ class _AssignFn(beam.DoFn):
 
 
 class _StoriesFn(_ExpiringState):
-    """Keyed by story_id: members and the canonical record; every change is an upsert."""
+    """Keyed by story_id: the canonical member in full, every other member as the few fields a story
+    record lists (≈100 bytes, so state stays small however long a story's body is); every change
+    is an upsert."""
 
-    MEMBERS = BagStateSpec("members", _ANY)
-    MERGED = ReadModifyWriteStateSpec("merged", _ANY)
+    MEMBERS = BagStateSpec("members", coders.BytesCoder())
+    BEST = ReadModifyWriteStateSpec("best", coders.BytesCoder())
+    MERGED = ReadModifyWriteStateSpec("merged", coders.BytesCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
     def __init__(self, keep_ms: int) -> None:
@@ -239,72 +324,89 @@ class _StoriesFn(_ExpiringState):
         self._merged = Metrics.counter(NAMESPACE, "stories_merged")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, members=beam.DoFn.StateParam(MEMBERS),
-                merged=beam.DoFn.StateParam(MERGED), deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE),
-                expire=beam.DoFn.TimerParam(EXPIRE)):
-        story_id, value = element
+                best_state=beam.DoFn.StateParam(BEST), merged=beam.DoFn.StateParam(MERGED),
+                deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE), expire=beam.DoFn.TimerParam(EXPIRE)):
+        story_id, value = _unpack(element)
         self._extend(timestamp, deadline, expire)
-        current = list(members.read())
+        current = [pickle.loads(m) for m in members.read()]
+        raw_best = best_state.read()
+        best = pickle.loads(raw_best) if raw_best is not None else None
         if value[0] == "founder_joined":
             if merged.read() is not None:
                 return
             _, into, score, rule, joined, founder = value
-            merged.write((into, score, rule, joined, founder))
+            info = (into, score, rule, joined, founder)
+            merged.write(self._meter.held(_dumps(info)))
             if current:
-                yield from self._merge_outputs(story_id, current, merged.read())
+                yield from self._merge_outputs(story_id, current, best, info)
             return
-        doc, _t = value[1], value[2]
+        doc = {k: value[1].get(k) for k in MEMBER_FIELDS}
         if any(m["page_id"] == doc["page_id"] for m in current):
             return
-        members.add(doc)
-        current.append(doc)
+        slim = _member_summary(doc)
+        members.add(self._meter.held(_dumps(slim), None if current else story_id))
+        current.append(slim)
+        if best is None or _canonical_key(doc) < _canonical_key(best):
+            data = _dumps(doc)
+            best_state.write(data)
+            self._meter.held(data)
+            best = doc
         (self._created if len(current) == 1 else self._updated).inc()
-        info = merged.read()
+        raw_info = merged.read()
+        info = pickle.loads(raw_info) if raw_info is not None else None
         if info is not None and len(current) == 1:
-            yield from self._merge_outputs(story_id, current, info)
+            yield from self._merge_outputs(story_id, current, best, info)
             return
-        yield _story_record(story_id, current, info[0] if info else None)
+        yield _story_record(story_id, current, info[0] if info else None, best=best)
 
-    def _merge_outputs(self, story_id: str, current: list[dict], info: tuple):
+    def _merge_outputs(self, story_id: str, current: list[dict], best: dict, info: tuple):
         into, score, rule, joined, founder = info
         self._merged.inc()
-        yield pvalue.TaggedOutput(LINKS, _link(story_id, "merged_into", score, min(event_time_ms(m) for m in current),
+        yield pvalue.TaggedOutput(LINKS, _link(story_id, "merged_into", score, min(m["event_time"] for m in current),
                                                f"founder={founder};joined={joined};rule={rule}", to_story=into))
-        yield _story_record(story_id, current, into)
+        yield _story_record(story_id, current, into, best=best)
 
     @on_timer(EXPIRE)
-    def on_expire(self, members=beam.DoFn.StateParam(MEMBERS), merged=beam.DoFn.StateParam(MERGED),
-                  deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE)):
+    def on_expire(self, members=beam.DoFn.StateParam(MEMBERS), best=beam.DoFn.StateParam(BEST),
+                  merged=beam.DoFn.StateParam(MERGED), deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE)):
         members.clear()
+        best.clear()
         merged.clear()
         deadline.clear()
+
+
+def _member_summary(doc: dict) -> dict:
+    """What a story record needs of a member that is not the canonical one."""
+    return {"page_id": doc["page_id"], "url": str(doc.get("url") or _url(doc)), "source": doc.get("source"),
+            "fetched_at": _seen_at(doc), "language": doc.get("language"), "event_time": event_time_ms(doc)}
 
 
 class _ResolveLinksFn(_ExpiringState):
     """Keyed by page_id: once the page's own story is known, turns pairs judged against it and the
     stories of its related-news items into `related` and `similar_news` links."""
 
-    STORY = ReadModifyWriteStateSpec("story", _ANY)
-    WAITING = BagStateSpec("waiting", _ANY)
+    STORY = ReadModifyWriteStateSpec("story", coders.BytesCoder())
+    WAITING = BagStateSpec("waiting", coders.BytesCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, story=beam.DoFn.StateParam(STORY),
                 waiting=beam.DoFn.StateParam(WAITING), deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE),
                 expire=beam.DoFn.TimerParam(EXPIRE)):
-        pid, value = element
+        pid, value = _unpack(element)
         self._extend(timestamp, deadline, expire)
         if value[0] == "story":
             if story.read() is not None:
                 return
-            story.write(value[1:])
+            story.write(self._meter.held(_dumps(value[1:]), pid))
             for pending in waiting.read():
-                yield from self._link(pid, value[1:], pending)
+                yield from self._link(pid, value[1:], pickle.loads(pending))
             waiting.clear()
             return
         known = story.read()
         if known is None:
-            waiting.add(value)
+            waiting.add(self._meter.transient(_dumps(value)))
             return
-        yield from self._link(pid, known, value)
+        yield from self._link(pid, pickle.loads(known), value)
 
     @staticmethod
     def _link(pid: str, mine: tuple, value: tuple):
@@ -342,8 +444,9 @@ class _FirstLinkFn(_ExpiringState):
         if seen.read():
             return ()
         seen.write(True)
+        self._meter.held(b"\x01", element[0])
         self._extend(timestamp, deadline, expire)
-        return [element[1]]
+        return [_unpack(element)[1]]
 
     @on_timer(EXPIRE)
     def on_expire(self, seen=beam.DoFn.StateParam(SEEN), deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE)):
@@ -351,9 +454,27 @@ class _FirstLinkFn(_ExpiringState):
         deadline.clear()
 
 
-def _keyed(fn: beam.DoFn) -> beam.ParDo:
-    """A stateful step over string keys (a deterministic key coder, as state requires)."""
-    return beam.ParDo(fn).with_input_types(KV[str, Any])
+def _pack(element: tuple[str, Any]) -> tuple[str, bytes]:
+    return element[0], pickle.dumps(element[1], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(element: tuple[str, bytes]) -> tuple[str, Any]:
+    return element[0], pickle.loads(element[1])
+
+
+class _Keyed(beam.PTransform):
+    """A stateful step over (str key, pickled value): runners see only standard coders (UTF-8 key,
+    bytes value), which Prism needs to group and Flink to shard keys deterministically."""
+
+    def __init__(self, fn: beam.DoFn, *outputs: str, main: str | None = None) -> None:
+        super().__init__()
+        self._fn, self._outputs, self._main = fn, outputs, main
+
+    def expand(self, pcoll):
+        step = beam.ParDo(self._fn).with_input_types(KV[str, bytes])
+        if self._outputs:
+            step = step.with_outputs(*self._outputs, main=self._main)
+        return pcoll | "Pack" >> beam.Map(_pack).with_output_types(KV[str, bytes]) | "State" >> step
 
 
 def _link_key(link: dict) -> tuple[str, dict]:
@@ -362,34 +483,37 @@ def _link_key(link: dict) -> tuple[str, dict]:
 
 
 class DedupStories(beam.PTransform):
-    """Articles → (Story upserts, StoryLink records) by the rule of pipelines.dedup.stories.
+    """Articles → (Story upserts, StoryLink records, late dead letters) by the rule of
+    pipelines.dedup.stories.
 
     `horizon_ms`: how far apart in event time two copies may be and still be one story (48 h).
-    `decision_delay_ms`: allowed lateness — how long after a document's timestamp (in watermark
-    time) its story is decided; copies arriving later than that are not considered for it."""
+    `decision_delay_ms`: the allowed lateness — how long after a document's timestamp (in
+    watermark time) its story is decided. Articles whose record came later than that (marked by
+    ExtractArticles with the same figure) leave as dead letters of stage `dedup`."""
 
-    def __init__(self, horizon_ms: int = HORIZON_MS, decision_delay_ms: int = 60_000) -> None:
+    def __init__(self, horizon_ms: int = HORIZON_MS, decision_delay_ms: int = 600_000) -> None:
         super().__init__()
         self._horizon_ms = horizon_ms
         self._delay_ms = decision_delay_ms
 
     def expand(self, articles):
         keep = self._horizon_ms + self._delay_ms
-        docs = articles | "DedupDocs" >> beam.FlatMap(dedup_docs)
+        docs = articles | "DedupDocs" >> beam.ParDo(_DedupDocsFn(self._delay_ms)).with_outputs(LATE, main="docs")
+        late, docs = docs[LATE], docs.docs
         fps = docs | "Fingerprint" >> beam.ParDo(_FingerprintFn()).with_outputs("bands", "own", main="self")
-        probes = fps.bands | "Buckets" >> _keyed(_BucketsFn(self._horizon_ms, self._delay_ms))
-        edges = (fps.own, probes) | "ToVerify" >> beam.Flatten() | "Verify" >> _keyed(_VerifyFn(keep))
+        probes = fps.bands | "Buckets" >> _Keyed(_BucketsFn(self._horizon_ms, self._delay_ms))
+        edges = (fps.own, probes) | "ToVerify" >> beam.Flatten() | "Verify" >> _Keyed(_VerifyFn(keep))
         assigned = (
             (fps.self, edges)
             | "ToAssign" >> beam.Flatten()
-            | "Assign" >> _keyed(_AssignFn(self._delay_ms)).with_outputs(LINKS, "stories", "resolve")
+            | "Assign" >> _Keyed(_AssignFn(self._delay_ms, keep), LINKS, "stories", "resolve")
         )
-        stories = assigned.stories | "Stories" >> _keyed(_StoriesFn(keep)).with_outputs(LINKS, main="stories")
-        resolved = assigned.resolve | "ResolveLinks" >> _keyed(_ResolveLinksFn(keep))
+        stories = assigned.stories | "Stories" >> _Keyed(_StoriesFn(keep), LINKS, main="stories")
+        resolved = assigned.resolve | "ResolveLinks" >> _Keyed(_ResolveLinksFn(keep))
         links = (
             (assigned[LINKS], stories[LINKS], resolved)
             | "CollectLinks" >> beam.Flatten()
             | "KeyLinks" >> beam.Map(_link_key)
-            | "FirstLinkOnly" >> _keyed(_FirstLinkFn(keep))
+            | "FirstLinkOnly" >> _Keyed(_FirstLinkFn(keep))
         )
-        return stories.stories, links
+        return stories.stories, links, late

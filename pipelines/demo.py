@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipelines import codecs
 from pipelines.config import Topics
+from pipelines.ledger import read_ledger
 from pipelines.pipeline import JobSettings, counters, run
 from pipelines.topic_dump import count, dead_letter_reasons, read_all
 
@@ -24,10 +25,8 @@ def summarize(bootstrap: str, topics: Topics, job_counters: dict[str, int], show
     _section("records per topic")
     for topic, n in counts.items():
         print(f"  {topic:<28} {n:>6}")
-    raw, articles, dead = counts[topics.raw], counts[topics.articles], counts[topics.dlq]
     _section("ledger")
-    verdict = "holds" if raw == articles + dead else "BROKEN"
-    print(f"  raw {raw} = articles {articles} + dead letters {dead}: {verdict}")
+    print("  " + read_ledger(bootstrap, topics).describe())
     print("  counters: " + ", ".join(f"{k}={v}" for k, v in sorted(job_counters.items())))
     _section("dead letters by stage / reason")
     for (stage, error_class), n in sorted(dead_letter_reasons(read_all(bootstrap, topics.dlq)).items()):
@@ -97,6 +96,6 @@ def demo(args: argparse.Namespace) -> int:
         job = JobSettings(bootstrap=broker.bootstrap, topics=topics, output_dir=str(out / "lake"))
         result = run(job)
         print(f"pipeline finished: {result.state} in {time.monotonic() - t0:.1f}s")
-        counts = summarize(broker.bootstrap, topics, counters(result), args.show)
-        ok = counts[topics.raw] == counts[topics.articles] + counts[topics.dlq]
+        summarize(broker.bootstrap, topics, counters(result), args.show)
+        ok = read_ledger(broker.bootstrap, topics).holds
     return 0 if ok else 1

@@ -43,6 +43,21 @@ class KafkaRecord(NamedTuple):
     value: bytes | None
     timestamp_ms: int
     headers: tuple[tuple[str, bytes], ...]
+    # How far this record's timestamp trails the partition's watermark when it was read (0 when
+    # it is the newest so far). A function of the partition's log, so replays agree on it.
+    behind_ms: int = 0
+
+
+def behind_watermark(timestamps: Iterable[int]) -> list[int]:
+    """For each timestamp of a partition in offset order: how far it trails the highest one before
+    it, which is what the reader's watermark stands at when it reads that record (catch-up reads;
+    an idle streaming partition also advances the watermark from the wall clock)."""
+    high = None
+    out = []
+    for ts in timestamps:
+        out.append(0 if high is None or ts >= high else high - ts)
+        high = ts if high is None else max(high, ts)
+    return out
 
 
 class PartitionSlice(NamedTuple):
@@ -233,8 +248,10 @@ class _ReadSlices(beam.DoFn):
                     return
                 next_offset = rec.offset + 1
                 headers = tuple((k, v if v is not None else b"") for k, v in (rec.headers or []))
-                record = KafkaRecord(rec.topic, rec.partition, rec.offset, rec.key, rec.value, rec.timestamp, headers)
                 ts = Timestamp.of(rec.timestamp / 1000.0)
+                behind = 0 if high_ts is None or ts >= high_ts else int((high_ts - ts).micros // 1000)
+                record = KafkaRecord(rec.topic, rec.partition, rec.offset, rec.key, rec.value, rec.timestamp, headers,
+                                     behind)
                 if high_ts is None or ts > high_ts:
                     high_ts = ts
                     watermark.set_watermark(ts)

@@ -57,7 +57,7 @@ class JobSettings:
     direct_workers: int = 1
     learn_boilerplate: bool = False
     horizon_ms: int = 48 * 3600 * 1000
-    decision_delay_ms: int = 60_000
+    decision_delay_ms: int = 600_000  # the allowed lateness of dedup
     dedup: bool = True
     metrics_port: int | None = None
     flink_metrics_port: str | None = None  # Flink's own Prometheus reporter (embedded Flink)
@@ -76,7 +76,8 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         commit_offsets=job.commit_offsets,
     )
     decoded = records | "DecodePages" >> DecodePages()
-    extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(job.max_page_bytes)
+    extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(
+        job.max_page_bytes, job.decision_delay_ms if job.dedup else None)
     articles = extracted.articles
     if job.learn_boilerplate:
         # Opt-in: what a site's model has learned depends on which of its pages came first, so
@@ -88,15 +89,11 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         | "EncodeArticles" >> EncodeArticles(job.output_format)
         | "WriteArticles" >> WriteToKafka(job.bootstrap, job.topics.articles, job.producer_config, "articles_written")
     )
-    (
-        (decoded[DEAD], extracted[DEAD])
-        | "CollectDeadLetters" >> beam.Flatten()
-        | "EncodeDeadLetters" >> EncodeDeadLetters(job.output_format)
-        | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
-    )
+    dead = [decoded[DEAD], extracted[DEAD]]
     _to_lake(job, articles, "articles", "Article")
     if job.dedup:
-        stories, links = articles | "DedupStories" >> DedupStories(job.horizon_ms, job.decision_delay_ms)
+        stories, links, late = articles | "DedupStories" >> DedupStories(job.horizon_ms, job.decision_delay_ms)
+        dead.append(late)
         (
             stories
             | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
@@ -109,6 +106,12 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         )
         _to_lake(job, stories, "stories", "Story")
         _to_lake(job, links, "links", "StoryLink")
+    (
+        dead
+        | "CollectDeadLetters" >> beam.Flatten()
+        | "EncodeDeadLetters" >> EncodeDeadLetters(job.output_format)
+        | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
+    )
 
 
 def _to_lake(job: JobSettings, records, name: str, record_name: str) -> None:

@@ -45,9 +45,13 @@ class DecodePages(beam.PTransform):
         return records | "Decode" >> beam.ParDo(_DecodeFn()).with_outputs(DEAD, main="pages")
 
 
+LATE = "_late"  # private article key: the source record of an article too late for dedup
+
+
 class _ExtractFn(beam.DoFn):
-    def __init__(self, max_page_bytes: int) -> None:
+    def __init__(self, max_page_bytes: int, allowed_lateness_ms: int | None = None) -> None:
         self._max_bytes = max_page_bytes
+        self._allowed_lateness_ms = allowed_lateness_ms
         self._extracted = Metrics.counter(NAMESPACE, "articles_extracted")
         self._empty = Metrics.counter(NAMESPACE, "extract_empty")
         self._dead = Metrics.counter(NAMESPACE, "dead_letters_extract")
@@ -85,18 +89,26 @@ class _ExtractFn(beam.DoFn):
         self._extracted.inc()
         if article["empty"]:
             self._empty.inc()
+        if self._allowed_lateness_ms is not None and record.behind_ms > self._allowed_lateness_ms:
+            # Still an article; dedup sends it to the dead-letter topic instead of deciding it.
+            article[LATE] = record
         yield article
 
 
 class ExtractArticles(beam.PTransform):
-    """(record, RawPage) → Article; pages that cannot be extracted → dead letters."""
+    """(record, RawPage) → Article; pages that cannot be extracted → dead letters.
 
-    def __init__(self, max_page_bytes: int) -> None:
+    With `allowed_lateness_ms`, an article whose record trailed its partition's watermark by more
+    than that carries its source record under the private key `_late` (never written out)."""
+
+    def __init__(self, max_page_bytes: int, allowed_lateness_ms: int | None = None) -> None:
         super().__init__()
         self._max_bytes = max_page_bytes
+        self._allowed_lateness_ms = allowed_lateness_ms
 
     def expand(self, pages):
-        return pages | "Extract" >> beam.ParDo(_ExtractFn(self._max_bytes)).with_outputs(DEAD, main="articles")
+        fn = _ExtractFn(self._max_bytes, self._allowed_lateness_ms)
+        return pages | "Extract" >> beam.ParDo(fn).with_outputs(DEAD, main="articles")
 
 
 def article_message(article: dict, fmt: str) -> KafkaMessage:
@@ -181,7 +193,7 @@ class WriteJsonLines(beam.PTransform):
     def expand(self, records):
         return (
             records
-            | "ToJson" >> beam.Map(lambda r: codecs.to_json(r).decode("utf-8"))
+            | "ToJson" >> beam.Map(lambda r: codecs.to_json(codecs.public(r)).decode("utf-8"))
             | "WriteText" >> beam.io.WriteToText(self._prefix, file_name_suffix=".jsonl")
         )
 

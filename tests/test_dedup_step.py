@@ -47,7 +47,7 @@ def _run(articles: list[dict], workers: int = 1, shuffle_seed: int | None = None
             | beam.Create(items, reshuffle=workers > 1)
             | beam.Map(lambda a: beam.window.TimestampedValue(a, a["fetched_at"] / 1000))
         )
-        stories, links = stamped | DedupStories()
+        stories, links, _late = stamped | DedupStories()
         stories | "KeepStories" >> WriteJsonLines(str(out / "stories"))
         links | "KeepLinks" >> WriteJsonLines(str(out / "links"))
 
@@ -138,7 +138,7 @@ def test_event_time_out_of_order_and_expiry_with_test_stream():
     )
     options = beam.options.pipeline_options.PipelineOptions(["--streaming"])
     with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
-        stories, _links = p | stream | DedupStories()
+        stories, _links, _late = p | stream | DedupStories()
         membership = (
             stories
             | beam.WindowInto(beam.window.GlobalWindows(), trigger=beam.trigger.AfterWatermark(),

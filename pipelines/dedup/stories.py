@@ -95,8 +95,11 @@ def _canonical_key(doc: Mapping[str, Any]) -> tuple[int, int, str, str]:
     return (event_time_ms(doc), -len(doc.get("body") or ""), _url(doc), str(doc["page_id"]))
 
 
-def _story_record(story_id: str, members: list[Mapping[str, Any]], merged_into: str | None) -> dict[str, Any]:
-    best = min(members, key=_canonical_key)
+def _story_record(story_id: str, members: list[Mapping[str, Any]], merged_into: str | None,
+                  best: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`best`: the canonical member when `members` are only summaries (see dedup_step)."""
+    if best is None:
+        best = min(members, key=_canonical_key)
     seen = [_seen_at(m) for m in members]
     ordered = sorted(members, key=lambda m: (_seen_at(m), str(m["page_id"])))
     return {

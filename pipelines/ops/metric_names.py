@@ -58,11 +58,14 @@ def _build() -> dict[str, Metric]:
         Metric("stories_merged", "stories merged into another"),
         Metric("story_upserts", "story records encoded for the compacted stories topic"),
         Metric("links_emitted", "story links written"),
+        Metric("dedup_state_bytes", "bytes written to dedup state that is kept for the horizon"),
+        Metric("dedup_state_bytes_transient", "bytes written to dedup state kept only until a decision"),
+        Metric("dedup_docs", "documents (articles and related items) entering dedup"),
         Metric("extract_latency_ms", "extraction time per page (ms)", kind="latency"),
         Metric("event_latency_ms", "record time to article write (ms)", kind="latency"),
     ]
     for stage in STAGES:
-        emitted = stage in ("decode", "extract")
+        emitted = stage in ("decode", "extract", "dedup")
         metrics.append(Metric(f"dead_letters_{stage}", f"dead letters of stage {stage}", pending=not emitted))
     # pipelines/language/codes.metric_name bounds these: one per expected language, und, other
     for code in sorted(METRIC_CODES | {"other"}):

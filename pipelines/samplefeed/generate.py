@@ -21,6 +21,7 @@ import gzip
 import json
 import re
 import sys
+import time
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -46,9 +47,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 RAWPAGE_SCHEMA = PROJECT_ROOT / "schemas" / "RawPage.avsc"
 
-START = datetime(2026, 11, 20, tzinfo=UTC)
-START_MS = int(START.timestamp() * 1000)
-MINUTE, HOUR = 60_000, 3_600_000
+MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
+
+
+def default_start_ms(now_ms: int | None = None) -> int:
+    """Midnight UTC three days ago: the crawl (which spans about 65 hours) then lies in the recent
+    past, inside the raw topic's 7-day retention (Kafka deletes by record timestamp, so a feed
+    stamped weeks ago would vanish) and before Kafka 4's one-hour limit on future timestamps."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    return (now_ms // DAY - 3) * DAY
 SYNDICATED_SHARE = 0.25
 LANG_WEIGHTS = {"en": 20, "id": 12, "de": 12, "fr": 12, "es": 12, "pt": 11, "it": 10, "nl": 10}
 TRACKING = ("?utm_source=rss&utm_medium=feed", "?at_medium=RSS&at_campaign=rss",
@@ -260,7 +267,7 @@ def _pick_site(rng: Random, lang: str, exclude: set[str]) -> Site | None:
     return rng.choices(sites, weights=[s.langs[lang] for s in sites])[0]
 
 
-def _plan(rng: Random, n_pages: int) -> tuple[list[Story], list[Page]]:
+def _plan(rng: Random, n_pages: int, start_ms: int) -> tuple[list[Story], list[Page]]:
     """Stories (originals, follow-ups) and their pages, then syndicated copies of them."""
     n_copies = round(n_pages * SYNDICATED_SHARE)
     stories: list[Story] = []
@@ -273,7 +280,7 @@ def _plan(rng: Random, n_pages: int) -> tuple[list[Story], list[Page]]:
     places: set[tuple[str, str, str]] = set()
     while len(stories) < n_pages - n_copies:
         uid += rng.randint(3, 400)
-        bases = [s for s in stories if s.kind == "original" and s.published < START_MS + 60 * HOUR]
+        bases = [s for s in stories if s.kind == "original" and s.published < start_ms + 60 * HOUR]
         lang = rng.choice(list(LANG_WEIGHTS))
         if bases and rng.random() < 0.13:
             base = rng.choice(bases)
@@ -288,7 +295,7 @@ def _plan(rng: Random, n_pages: int) -> tuple[list[Story], list[Page]]:
                           facts, published)
         else:
             lang = langs.pop()
-            published = START_MS + rng.randint(-2 * HOUR, 62 * HOUR) // MINUTE * MINUTE
+            published = start_ms + rng.randint(-2 * HOUR, 62 * HOUR) // MINUTE * MINUTE
             topic, facts = rng.choice(TOPICS), _facts(rng, LANGUAGES[lang])
             for _ in range(20):  # one event per city and topic: a second would read alike
                 if (lang, topic, facts["city"]) not in places:
@@ -302,7 +309,7 @@ def _plan(rng: Random, n_pages: int) -> tuple[list[Story], list[Page]]:
         stories.append(story)
         site = _pick_site(rng, lang, set())
         assert site is not None
-        fetched = max(published, START_MS) + rng.randint(3 * MINUTE, 90 * MINUTE)
+        fetched = max(published, start_ms) + rng.randint(3 * MINUTE, 90 * MINUTE)
         pages.append(Page(story, site, story.kind, story.title, story.paragraphs, published,
                           fetched, uid))
     originals = list(pages)
@@ -446,7 +453,7 @@ def _aggregator_records(rng: Random, pages: list[Page]) -> list[dict[str, Any]]:
     return out
 
 
-def _seed_records(seeds_dir: Path | None) -> list[dict[str, Any]]:
+def _seed_records(seeds_dir: Path | None, start_ms: int) -> list[dict[str, Any]]:
     """The user's seed pages, verbatim, first in the feed (skipped with a warning if absent)."""
     folder = seeds_dir if seeds_dir is not None else DEFAULT_SEEDS_DIR
     if not folder.is_dir():
@@ -462,7 +469,7 @@ def _seed_records(seeds_dir: Path | None) -> list[dict[str, Any]]:
         cut = next((i for i, line in enumerate(lines) if _SEED_CHROME.search(line)), len(lines))
         out.append({
             "url": f"https://id.newsaggregator.example/berita/{ident}",
-            "source": "aggregator-id", "fetched_at": START_MS, "published_at": None,
+            "source": "aggregator-id", "fetched_at": start_ms, "published_at": None,
             "content_type": "text/plain" if path.suffix == ".txt" else "text/html",
             "charset": "utf-8", "headers": {"content-type": "text/plain; charset=utf-8"},
             "body": body,
@@ -598,19 +605,21 @@ def _oversize(sample: dict[str, Any]) -> dict[str, Any]:
 # --- the feed --------------------------------------------------------------------------------
 
 def generate_feed(seed: int = 7, n_pages: int = 320, seeds_dir: Path | None = None,
-                  huge: bool = False) -> list[dict[str, Any]]:
-    """All feed records in message order: seed pages first, then the crawl in arrival order."""
+                  huge: bool = False, start_ms: int | None = None) -> list[dict[str, Any]]:
+    """All feed records in message order: seed pages first, then the crawl in arrival order.
+    `start_ms`: when the crawl starts (default `default_start_ms()`)."""
+    start_ms = default_start_ms() if start_ms is None else start_ms
     rng = Random(seed)
-    _, pages = _plan(rng, n_pages)
+    _, pages = _plan(rng, n_pages, start_ms)
     _views(rng, pages)
     records = [_page_record(rng, p) for p in pages]
     records += _aggregator_records(rng, pages)
     site = SITE_BY_KEY["rheinpost"]
-    empty = PageView(site, "de", "storm", "", [], "", _dt(START_MS + 30 * HOUR), None, 999_001)
+    empty = PageView(site, "de", "storm", "", [], "", _dt(start_ms + 30 * HOUR), None, 999_001)
     empty.url = f"https://{site.domain}/video/{empty.uid}"
-    records.append({"url": empty.url, "source": site.key, "fetched_at": START_MS + 31 * HOUR,
+    records.append({"url": empty.url, "source": site.key, "fetched_at": start_ms + 31 * HOUR,
                     "published_at": None, "content_type": "text/html", "charset": "utf-8",
-                    "headers": _headers(site, START_MS + 31 * HOUR, "utf-8", rng),
+                    "headers": _headers(site, start_ms + 31 * HOUR, "utf-8", rng),
                     "body": render_empty(empty),
                     "_meta": {"site": site.domain, "language": None, "chrome_language": "de",
                               "story": None, "event": None, "kind": "empty",
@@ -626,7 +635,7 @@ def generate_feed(seed: int = 7, n_pages: int = 320, seeds_dir: Path | None = No
         ordered.insert(rng.randint(1, len(ordered)), bad)
     if huge:
         ordered.append(_oversize(records[0]))
-    return _seed_records(seeds_dir) + ordered
+    return _seed_records(seeds_dir, start_ms) + ordered
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -635,9 +644,9 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 def write_feed(path: str | Path, seed: int = 7, n_pages: int = 320,
-               seeds_dir: Path | None = None, huge: bool = False) -> list[dict[str, Any]]:
+               seeds_dir: Path | None = None, huge: bool = False, start_ms: int | None = None) -> list[dict[str, Any]]:
     """Generate the feed and write it as JSONL; returns the records."""
-    records = generate_feed(seed, n_pages, seeds_dir, huge)
+    records = generate_feed(seed, n_pages, seeds_dir, huge, start_ms)
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.writelines(dumps(r) for r in records)
     return records
@@ -671,8 +680,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds-dir", type=Path, default=None,
                         help=f"user seed pages (default {DEFAULT_SEEDS_DIR})")
     parser.add_argument("--huge", action="store_true", help="add an 11 MiB page (size limit)")
+    parser.add_argument("--start", default=None,
+                        help="crawl start as an ISO date (default: midnight UTC three days ago)")
     args = parser.parse_args(argv)
-    records = write_feed(args.out, args.seed, args.pages, args.seeds_dir, args.huge)
+    start_ms = int(datetime.fromisoformat(args.start).replace(tzinfo=UTC).timestamp() * 1000) if args.start else None
+    records = write_feed(args.out, args.seed, args.pages, args.seeds_dir, args.huge, start_ms)
     stats = summarize(records)
     print(f"wrote {stats['lines']} messages to {args.out} ({args.out.stat().st_size:,} bytes)")
     for key in ("kinds", "languages", "sites"):
