@@ -27,13 +27,18 @@ from pipelines.evaluation.dedup import to_doc
 GENERATOR = Path(__file__).resolve().parents[1] / "tests" / "data" / "dedup" / "generate.py"
 
 
-def labeled_docs(events: int, seed: int = 101) -> list[dict]:
+def labeled_items(events: int, seed: int = 101) -> list[dict]:
+    """Labeled dedup items (DESIGN §8 format) from the generator in tests/data/dedup."""
     spec = importlib.util.spec_from_file_location("dedup_generate", GENERATOR)
     module = importlib.util.module_from_spec(spec)
     sys.modules["dedup_generate"] = module
     assert spec.loader is not None
     spec.loader.exec_module(module)
-    return [to_doc(item) for item in module.generate(seed=seed, events=events)]
+    return list(module.generate(seed=seed, events=events))
+
+
+def labeled_docs(events: int, seed: int = 101) -> list[dict]:
+    return [to_doc(item) for item in labeled_items(events, seed)]
 
 
 def _rate(n: int, start: float) -> float:

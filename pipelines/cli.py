@@ -89,6 +89,7 @@ BENCHMARKS = {
     "extraction": "benchmarks.extraction",
     "language": "benchmarks.language",
     "dedup": "benchmarks.dedup",
+    "dedup_beam": "benchmarks.dedup_beam",
 }
 EVALUATIONS = {
     "extraction": "pipelines.evaluation.extraction",

@@ -92,8 +92,15 @@ def test_beam_matches_the_offline_rule():
 @pytest.mark.parametrize("workers, seed", [(1, 3), (2, 5)])
 def test_arrival_order_and_worker_split_do_not_change_ids(workers, seed):
     articles = _articles()
-    baseline = _final(_run(articles)[0])
-    assert _final(_run(articles, workers=workers, shuffle_seed=seed)[0]) == baseline
+    stories, links = _run(articles)
+    baseline = _final(stories)
+    shuffled_stories, shuffled_links = _run(articles, workers=workers, shuffle_seed=seed)
+    assert _final(shuffled_stories) == baseline
+    # Which stories are linked, and how, does not depend on the order either (the score and evidence
+    # of a relation that several document pairs establish are those of the first pair seen).
+    identity = lambda ls: sorted((lk["from_story"], lk["type"], lk["to_story"] or "", lk["to_url"] or "")  # noqa: E731
+                                 for lk in ls)
+    assert identity(shuffled_links) == identity(links)
 
 
 def test_seed_related_items_become_linked_stories():
@@ -149,3 +156,57 @@ def test_event_time_out_of_order_and_expiry_with_test_stream():
             | beam.Map(lambda v: tuple(v[1]))
         )
         assert_that(membership, equal_to([("copy", "senior"), ("far",)]))
+
+
+def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories():
+    """An article the source marked late (its record trailed its partition's watermark by more than
+    the allowed lateness) is not merged anywhere: it becomes one `dedup` dead letter with the
+    figures in its reason, while an on-time copy of it still founds a story."""
+    from pipelines.kafka_io import KafkaRecord
+    from pipelines.transforms import LATE
+
+    base = _articles()[0]
+    t0 = base["fetched_at"]
+    record = KafkaRecord("raw", 2, 41, b"k", b"<html>original bytes</html>", t0 - 3_600_000, (), 3_000_000)
+    late = {**base, "page_id": "late", "url": "https://l.example/a", "canonical_url": "https://l.example/a",
+            LATE: record}
+    stream = (
+        TestStream()
+        .advance_watermark_to(Timestamp.of(t0 / 1000 - 10))
+        .add_elements([beam.window.TimestampedValue(base, t0 / 1000)])
+        .advance_watermark_to(Timestamp.of(t0 / 1000 + 3600))
+        .add_elements([beam.window.TimestampedValue(late, (t0 - 3_600_000) / 1000)])
+        .advance_watermark_to_infinity()
+    )
+    options = beam.options.pipeline_options.PipelineOptions(["--streaming"])
+    with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
+        stories, _links, letters = p | stream | DedupStories(decision_delay_ms=600_000)
+        members = (
+            stories
+            | beam.FlatMap(lambda s: [m["page_id"] for m in s["members"]])
+            | beam.WindowInto(beam.window.GlobalWindows(), trigger=beam.trigger.AfterWatermark(),
+                              accumulation_mode=beam.trigger.AccumulationMode.DISCARDING)
+            | beam.Distinct()
+        )
+        assert_that(members, equal_to([base["page_id"]]), label="only the on-time article is a member")
+        summary = letters | beam.Map(lambda d: (d["stage"], d["error_class"], d["source_partition"],
+                                                d["source_offset"], d["original_value"],
+                                                "3000000 ms" in d["reason"] and "600000 ms" in d["reason"]))
+        assert_that(summary, equal_to([("dedup", "LateRecord", 2, 41, b"<html>original bytes</html>", True)]),
+                    label="one dead letter with the figures")
+
+
+def test_extraction_marks_records_behind_their_partition_watermark():
+    from pipelines.kafka_io import KafkaRecord, behind_watermark
+    from pipelines.transforms import LATE, _ExtractFn
+
+    assert behind_watermark([10, 30, 20, 5, 40, 40, 39]) == [0, 0, 10, 25, 0, 0, 1]
+    page = {"url": "https://x.example/a", "source": "x", "fetched_at": 1_000, "published_at": None,
+            "content_type": "text/plain", "charset": None, "headers": {},
+            "body": b"Title of the page\n\nA first paragraph with enough words to be an article body here."}
+    on_time = KafkaRecord("raw", 0, 1, None, b"", 1_000, (), 600_000)
+    late = on_time._replace(behind_ms=600_001)
+    fn = _ExtractFn(1 << 20, allowed_lateness_ms=600_000)
+    assert LATE not in next(iter(fn.process((on_time, page))))
+    assert next(iter(fn.process((late, page))))[LATE] == late
+    assert LATE not in next(iter(_ExtractFn(1 << 20).process((late, page)))), "no dedup, no lateness"

@@ -131,7 +131,7 @@ def test_prometheus_scrapes_a_streaming_run(kafka_broker, topics, messages, tmp_
     # reader issue outside this test. Without checkpoints Flink never finalizes bundles, so offsets
     # are not committed and the lag check below runs on Prism only.
     job = JobSettings(bootstrap=bootstrap, topics=topics, group_id=group, runner=runner, mode="streaming",
-                      dedup=runner != "PrismRunner")  # Prism 2.62 cannot run the dedup steps (README)
+                      decision_delay_ms=5_000)
     result = run(job, wait=False)
     exporter = prom = None
     try:

@@ -51,11 +51,11 @@ MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
 
 
 def default_start_ms(now_ms: int | None = None) -> int:
-    """Midnight UTC three days ago: the crawl (which spans about 65 hours) then lies in the recent
-    past, inside the raw topic's 7-day retention (Kafka deletes by record timestamp, so a feed
-    stamped weeks ago would vanish) and before Kafka 4's one-hour limit on future timestamps."""
+    """Midnight UTC five days ago: the crawl (which spans up to four days) then lies in the past,
+    before Kafka 4's one-hour limit on future timestamps, and inside the raw topic's 7-day
+    retention (Kafka deletes by record timestamp, so a feed stamped weeks ago would vanish)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    return (now_ms // DAY - 3) * DAY
+    return (now_ms // DAY - 5) * DAY
 SYNDICATED_SHARE = 0.25
 LANG_WEIGHTS = {"en": 20, "id": 12, "de": 12, "fr": 12, "es": 12, "pt": 11, "it": 10, "nl": 10}
 TRACKING = ("?utm_source=rss&utm_medium=feed", "?at_medium=RSS&at_campaign=rss",
@@ -681,7 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"user seed pages (default {DEFAULT_SEEDS_DIR})")
     parser.add_argument("--huge", action="store_true", help="add an 11 MiB page (size limit)")
     parser.add_argument("--start", default=None,
-                        help="crawl start as an ISO date (default: midnight UTC three days ago)")
+                        help="crawl start as an ISO date (default: midnight UTC five days ago)")
     args = parser.parse_args(argv)
     start_ms = int(datetime.fromisoformat(args.start).replace(tzinfo=UTC).timestamp() * 1000) if args.start else None
     records = write_feed(args.out, args.seed, args.pages, args.seeds_dir, args.huge, start_ms)
