@@ -203,6 +203,31 @@ class _VerifyFn(_ExpiringState):
     PENDING = BagStateSpec("pending", coders.BytesCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
+    def start_bundle(self) -> None:
+        # A newcomer probes a resident once per band they share (often 30+): judge each pair once
+        # per bundle and decode each fingerprint once. Both are pure functions of the bytes.
+        self._judged: set[tuple[str, str]] = set()
+        self._parked: set[tuple[str, str]] = set()
+        self._decoded: dict[bytes, Fingerprint] = {}
+
+    def _fingerprint(self, data: bytes) -> Fingerprint:
+        fp = self._decoded.get(data)
+        if fp is None:
+            if len(self._decoded) >= 4096:
+                self._decoded.clear()
+            fp = self._decoded[data] = Fingerprint.from_bytes(data)
+        return fp
+
+    @staticmethod
+    def _first_time(seen: set[tuple[str, str]], resident: str, data: bytes) -> bool:
+        pair = (resident, Fingerprint.page_id_of(data))
+        if pair in seen:
+            return False
+        if len(seen) >= 65536:
+            seen.clear()
+        seen.add(pair)
+        return True
+
     def process(self, element, timestamp=beam.DoFn.TimestampParam, own=beam.DoFn.StateParam(OWN),
                 pending=beam.DoFn.StateParam(PENDING), deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE),
                 expire=beam.DoFn.TimerParam(EXPIRE)):
@@ -212,16 +237,19 @@ class _VerifyFn(_ExpiringState):
             if own.read() is not None:
                 return
             own.write(self._meter.held(data, pid))
-            mine = Fingerprint.from_bytes(data)
+            mine = self._fingerprint(data)
             for probe in pending.read():
-                yield from self._judge(mine, Fingerprint.from_bytes(probe))
+                if self._first_time(self._judged, pid, probe):
+                    yield from self._judge(mine, self._fingerprint(probe))
             pending.clear()
             return
         resident = own.read()
-        if resident is None:
-            pending.add(self._meter.transient(data))
+        if resident is None:  # parked until the resident's own fingerprint comes
+            if self._first_time(self._parked, pid, data):
+                pending.add(self._meter.transient(data))
             return
-        yield from self._judge(Fingerprint.from_bytes(resident), Fingerprint.from_bytes(data))
+        if self._first_time(self._judged, pid, data):
+            yield from self._judge(self._fingerprint(resident), self._fingerprint(data))
 
     @staticmethod
     def _judge(a: Fingerprint, b: Fingerprint):
