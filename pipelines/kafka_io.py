@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -143,7 +144,9 @@ class _PlanPartitions(beam.DoFn):
         self._args = (bootstrap, topic, group_id, start, False, consumer_config)
 
     def process(self, _impulse) -> Iterable[PartitionSlice]:
-        yield from plan_slices(*self._args)
+        slices = plan_slices(*self._args)
+        LOG.info("streaming read planned: %s", ", ".join(f"{s.topic}[{s.partition}]@{s.start}" for s in slices))
+        yield from slices
 
 
 class _PartitionTracker(OffsetRestrictionTracker):
@@ -192,15 +195,19 @@ class _ReadSlices(beam.DoFn):
         self._max_seconds = max_seconds
         self._idle_lag = idle_lag_seconds
         self._consumer = None
+        self._committer = None
         self._records_read = Metrics.counter(NAMESPACE, "pages_read")
 
     def setup(self) -> None:
         self._consumer = _consumer(self._bootstrap, self._group_id, self._config)
+        self._commit_lock = threading.Lock()
+        self._committed: dict[tuple[str, int], int] = {}
 
     def teardown(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close(autocommit=False)
-            self._consumer = None
+        for client in (self._consumer, self._committer):
+            if client is not None:
+                client.close(autocommit=False)
+        self._consumer = self._committer = None
 
     def process(
         self,
@@ -217,13 +224,21 @@ class _ReadSlices(beam.DoFn):
             return
 
         def commit() -> None:
+            # Runners call finalizers on their own thread, possibly while this DoFn is polling the
+            # next bundle: kafka-python clients are not thread-safe, so commits use a client of
+            # their own (sharing the reader's stalled Flink jobs with checkpointing on).
             from kafka import OffsetAndMetadata, TopicPartition
 
-            tp = TopicPartition(topic, partition)
-            try:
-                self._consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
-            except Exception:  # a lost commit only means re-reading: at-least-once, never loss
-                LOG.warning("offset commit %s[%d]@%d failed", topic, partition, next_offset, exc_info=True)
+            with self._commit_lock:
+                if self._committed.get((topic, partition), -1) >= next_offset:
+                    return  # a later bundle already committed further
+                try:
+                    if self._committer is None:
+                        self._committer = _consumer(self._bootstrap, self._group_id, self._config)
+                    self._committer.commit({TopicPartition(topic, partition): OffsetAndMetadata(next_offset, "", -1)})
+                    self._committed[(topic, partition)] = next_offset
+                except Exception:  # a lost commit only means re-reading: at-least-once, never loss
+                    LOG.warning("offset commit %s[%d]@%d failed", topic, partition, next_offset, exc_info=True)
 
         finalizer.register(commit)
 
@@ -240,6 +255,7 @@ class _ReadSlices(beam.DoFn):
         emitted = 0
         next_offset = restriction.start
         high_ts = watermark.current_watermark()
+        LOG.debug("reading %s[%d] from %d (watermark %s)", element.topic, element.partition, restriction.start, high_ts)
         while True:
             batch = consumer.poll(timeout_ms=200, max_records=500).get(tp, [])
             for rec in batch:

@@ -13,6 +13,7 @@ from pipelines import codecs
 from pipelines.config import Topics
 from pipelines.kafka_io import behind_watermark
 from pipelines.ledger import dead_letter_stage, read_ledger
+from pipelines.ops.lag import consumer_lag, summarize
 from pipelines.pipeline import JobSettings, cancel, counters, run
 from pipelines.produce import messages_from_jsonl, produce
 from pipelines.samplefeed.generate import write_feed
@@ -172,6 +173,11 @@ def test_streaming_picks_up_new_records_and_cancels(kafka_broker, topics, feed, 
             time.sleep(1)
         while count(bootstrap, topics.stories) == 0:
             assert time.monotonic() < deadline, "no story decided: the watermark did not advance"
+            time.sleep(1)
+        # Offsets are committed once outputs are durable (Prism: bundle finalization; Flink: when a
+        # checkpoint completes, every 10 s by default), so the group's lag drains to 0.
+        while summarize(consumer_lag(bootstrap, topics.raw, f"s-{topics.prefix}"))["lag"] != 0:
+            assert time.monotonic() < deadline, "offsets were not committed"
             time.sleep(1)
     finally:
         state = cancel(result)
