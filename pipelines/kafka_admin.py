@@ -83,6 +83,10 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
         {
             "cleanup.policy": "delete",
             "retention.ms": str(30 * DAY_MS),  # long enough for someone to look and replay
+            # Retention counts from when the letter was written: its own timestamp is the failed
+            # record's (kept in `failed_at`), and a backfill's letters would otherwise be deleted
+            # at once. The other topics keep event time, which downstream consumers window on.
+            "message.timestamp.type": "LogAppendTime",
             "max.message.bytes": str(MAX_MESSAGE_BYTES),
         },
     ),
