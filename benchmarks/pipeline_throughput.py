@@ -29,7 +29,7 @@ def bare_extractor(pages: list[dict]) -> float:
     return len(pages) / (time.perf_counter() - start)
 
 
-def bounded_pipeline(pages: list[dict], runner: str, workers: int) -> tuple[float, dict]:
+def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool = True) -> tuple[float, dict]:
     from pipelines.kafka_admin import create_topics
     from pipelines.kafka_broker import KafkaBroker, ensure_kafka_jars
     from pipelines.pipeline import JobSettings, counters, run
@@ -41,7 +41,8 @@ def bounded_pipeline(pages: list[dict], runner: str, workers: int) -> tuple[floa
         create_topics(broker.bootstrap, topics)
         produce(broker.bootstrap, topics.raw, (page_message(p) for p in pages), progress=False)
         start = time.perf_counter()
-        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, direct_workers=workers))
+        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, direct_workers=workers,
+                                 dedup=dedup))
         elapsed = time.perf_counter() - start
         return len(pages) / elapsed, counters(result)
 
@@ -51,16 +52,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--runner", default="DirectRunner")
     parser.add_argument("--workers", type=int, default=1, help="DirectRunner worker processes")
+    parser.add_argument("--no-dedup", action="store_true", help="the pipeline without the dedup steps")
     args = parser.parse_args(argv)
     pages = _pages(args.pages)
     extractor_rate = bare_extractor(pages)
-    pipeline_rate, job = bounded_pipeline(pages, args.runner, args.workers)
+    pipeline_rate, job = bounded_pipeline(pages, args.runner, args.workers, dedup=not args.no_dedup)
     assert job.get("pages_read") == len(pages), job
     print(json.dumps({
         "benchmark": "pipeline_throughput",
         "pages": len(pages),
         "runner": args.runner,
         "workers": args.workers,
+        "dedup": not args.no_dedup,
         "extractor_pages_per_s": round(extractor_rate, 1),
         "pipeline_pages_per_s": round(pipeline_rate, 1),
         "ratio": round(pipeline_rate / extractor_rate, 3),

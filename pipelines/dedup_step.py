@@ -57,7 +57,9 @@ LATE = "late"
 LATE_KEY = "_late"  # set by ExtractArticles on articles whose record came too late (the record)
 MEMBER_FIELDS = ("page_id", "url", "canonical_url", "source", "title", "lead", "body", "language",
                  "language_confidence", "published_at", "fetched_at")
-_ENTRY = struct.Struct(">qq")  # a bucket resident: event time, arrival (ms); then the page_id
+# A bucket resident: event time (ms), arrival (s, rounded up; for expiry only), then its page_id — 16 raw
+# bytes when it is the pipeline's 32-hex-digit id (flag 0), else UTF-8 (flag 1). ≈29 bytes.
+_ENTRY = struct.Struct(">qIB")
 
 
 class _StateMeter:
@@ -173,7 +175,7 @@ class _BucketsFn(_ExpiringState):
         residents = {(other, t_other) for t_other, other, _ in map(_read_entry, entries.read())}
         if any(other == page_id for other, _ in residents):
             return ()  # the same document again (a replay): already filed and probed
-        packed = _ENTRY.pack(t, arrival) + page_id.encode()
+        packed = _pack_entry(t, arrival, page_id)
         entries.add(self._meter.held(packed, None if residents else band))
         self._extend(timestamp, deadline, expire)
         return [(other, ("probe", data)) for other, t_other in sorted(residents)
@@ -190,9 +192,18 @@ class _BucketsFn(_ExpiringState):
         deadline.clear()
 
 
+def _pack_entry(t: int, arrival_ms: int, page_id: str) -> bytes:
+    if len(page_id) == 32 and all(c in "0123456789abcdef" for c in page_id):
+        return _ENTRY.pack(t, -(-arrival_ms // 1000), 0) + bytes.fromhex(page_id)
+    return _ENTRY.pack(t, -(-arrival_ms // 1000), 1) + page_id.encode()
+
+
 def _read_entry(data: bytes) -> tuple[int, str, int]:
-    t, arrival = _ENTRY.unpack_from(data)
-    return t, data[_ENTRY.size:].decode(), arrival
+    """(event time ms, page_id, arrival ms rounded up to the second: kept a little longer, never
+    expired early)."""
+    t, arrival_s, flag = _ENTRY.unpack_from(data)
+    rest = data[_ENTRY.size:]
+    return t, rest.hex() if flag == 0 else rest.decode(), arrival_s * 1000
 
 
 class _VerifyFn(_ExpiringState):

@@ -210,3 +210,13 @@ def test_extraction_marks_records_behind_their_partition_watermark():
     assert LATE not in next(iter(fn.process((on_time, page))))
     assert next(iter(fn.process((late, page))))[LATE] == late
     assert LATE not in next(iter(_ExtractFn(1 << 20).process((late, page)))), "no dedup, no lateness"
+
+
+def test_bucket_entries_round_trip_compactly():
+    from pipelines.dedup_step import _pack_entry, _read_entry
+
+    pipeline_id = "0123456789abcdef0123456789abcdef"
+    packed = _pack_entry(1_795_000_000_123, 1_795_000_005_001, pipeline_id)
+    assert len(packed) == 29, "hex page ids are stored as 16 raw bytes"
+    assert _read_entry(packed) == (1_795_000_000_123, pipeline_id, 1_795_000_006_000), "arrival rounds up"
+    assert _read_entry(_pack_entry(-5, 0, "Copy-7"))[:2] == (-5, "Copy-7")
