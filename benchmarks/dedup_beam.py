@@ -8,9 +8,11 @@ baseline. Prints one JSON line:
 
 - `docs_per_s` (Beam, whole job including start-up) and `ratio_vs_offline`: Beam's overhead over
   the same rule in plain Python, the figure to track (absolute rates move with the machine);
-- `state_bytes_per_doc`: bytes written to state that stays for the horizon (bucket entries, the
-  fingerprint, story membership, link and expiry bookkeeping, keys once each), divided by the
-  documents; a bounded run expires nothing before the end, so this is what each document costs
+- `state_bytes_per_doc`: bytes written to the similarity index that stays for the horizon (bucket
+  entries, the fingerprint, each page's story, link and expiry bookkeeping, keys once each),
+  divided by the documents; `story_state_bytes_per_story` / `_per_doc`: the stories' own state
+  (a summary per member, the canonical member in full, since story records carry its body); a
+  bounded run expires nothing before the end, so this is what each document costs
   while it is inside the horizon. `transient_bytes_per_doc`: state kept only until the document's
   story is decided (the document itself, edges, waiting links);
 - `precision`/`recall`: Beam's story membership against the labels, and `agrees_with_offline`:
@@ -102,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_vs_offline": round(rate / offline_rate, 4),
         "state_bytes_per_doc": round(job.get("dedup_state_bytes", 0) / n, 1) if n else None,
         "transient_bytes_per_doc": round(job.get("dedup_state_bytes_transient", 0) / n, 1) if n else None,
+        "story_state_bytes_per_story": round(
+            job.get("dedup_story_state_bytes", 0) / max(job.get("stories_created", 0), 1), 1),
+        "story_state_bytes_per_doc": round(job.get("dedup_story_state_bytes", 0) / n, 1) if n else None,
         "goal_state_bytes_per_doc": 800,
         "stories": job.get("stories_created", 0),
         "agrees_with_offline": beam_story == offline.story_of,

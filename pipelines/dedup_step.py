@@ -69,10 +69,16 @@ class _StateMeter:
 
     def __init__(self) -> None:
         self._held = Metrics.counter(NAMESPACE, "dedup_state_bytes")
+        self._stories = Metrics.counter(NAMESPACE, "dedup_story_state_bytes")
         self._transient = Metrics.counter(NAMESPACE, "dedup_state_bytes_transient")
 
     def held(self, data: bytes, key: str | None = None) -> bytes:
         self._held.inc(len(data) + (len(key.encode()) if key else 0))
+        return data
+
+    def story(self, data: bytes, key: str | None = None) -> bytes:
+        """Per-story state (membership, the canonical member in full): grows with stories."""
+        self._stories.inc(len(data) + (len(key.encode()) if key else 0))
         return data
 
     def transient(self, data: bytes, key: str | None = None) -> bytes:
@@ -169,7 +175,7 @@ class _BucketsFn(_ExpiringState):
         self._horizon_ms = horizon_ms
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, entries=beam.DoFn.StateParam(ENTRIES),
-                deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE), expire=beam.DoFn.TimerParam(EXPIRE)):
+                expire=beam.DoFn.TimerParam(EXPIRE)):
         band, (entry, data) = _unpack(element)
         t, page_id, arrival = entry
         residents = {(other, t_other) for t_other, other, _ in map(_read_entry, entries.read())}
@@ -177,19 +183,23 @@ class _BucketsFn(_ExpiringState):
             return ()  # the same document again (a replay): already filed and probed
         packed = _pack_entry(t, arrival, page_id)
         entries.add(self._meter.held(packed, None if residents else band))
-        self._extend(timestamp, deadline, expire)
+        # No deadline state here (most band keys see one document): the timer is simply set to this
+        # entry's expiry; an earlier one set out of order fires early and re-arms for the rest.
+        expire.set(_expire_at(timestamp, self._keep_ms))
         return [(other, ("probe", data)) for other, t_other in sorted(residents)
                 if abs(t - t_other) <= self._horizon_ms]
 
     @on_timer(EXPIRE)
     def on_expire(self, fired=beam.DoFn.TimestampParam, entries=beam.DoFn.StateParam(ENTRIES),
-                  deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE)):
+                  expire=beam.DoFn.TimerParam(EXPIRE)):
         keep_after = fired.micros // 1000 - self._keep_ms
-        alive = [e for e in entries.read() if _read_entry(e)[2] >= keep_after]
+        alive = [e for e in entries.read() if _read_entry(e)[2] > keep_after]
         entries.clear()
         for entry in alive:
             entries.add(entry)
-        deadline.clear()
+        if alive:
+            latest_ms = max(_read_entry(e)[2] for e in alive)
+            expire.set(Timestamp(micros=(latest_ms + self._keep_ms) * 1000))
 
 
 def _pack_entry(t: int, arrival_ms: int, page_id: str) -> bytes:
@@ -375,7 +385,7 @@ class _StoriesFn(_ExpiringState):
                 return
             _, into, score, rule, joined, founder = value
             info = (into, score, rule, joined, founder)
-            merged.write(self._meter.held(_dumps(info)))
+            merged.write(self._meter.story(_dumps(info)))
             if current:
                 yield from self._merge_outputs(story_id, current, best, info)
             return
@@ -383,12 +393,12 @@ class _StoriesFn(_ExpiringState):
         if any(m["page_id"] == doc["page_id"] for m in current):
             return
         slim = _member_summary(doc)
-        members.add(self._meter.held(_dumps(slim), None if current else story_id))
+        members.add(self._meter.story(_dumps(slim), None if current else story_id))
         current.append(slim)
         if best is None or _canonical_key(doc) < _canonical_key(best):
             data = _dumps(doc)
             best_state.write(data)
-            self._meter.held(data)
+            self._meter.story(data)
             best = doc
         (self._created if len(current) == 1 else self._updated).inc()
         raw_info = merged.read()

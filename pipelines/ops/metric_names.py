@@ -59,6 +59,7 @@ def _build() -> dict[str, Metric]:
         Metric("story_upserts", "story records encoded for the compacted stories topic"),
         Metric("links_emitted", "story links written"),
         Metric("dedup_state_bytes", "bytes written to dedup state that is kept for the horizon"),
+        Metric("dedup_story_state_bytes", "bytes written to per-story state (members, canonical member)"),
         Metric("dedup_state_bytes_transient", "bytes written to dedup state kept only until a decision"),
         Metric("dedup_docs", "documents (articles and related items) entering dedup"),
         Metric("extract_latency_ms", "extraction time per page (ms)", kind="latency"),
