@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipelines.language import malay
 from pipelines.language.codes import EXPECTED, MALAY_FAMILY, UNDETERMINED, from_fasttext
@@ -122,6 +122,8 @@ class LanguageTagger:
         self._lingua_by_script: dict[str, Any] = {}
         self._langid: Any = None
         self._ms_id: Any = None
+        self._memo: dict[str, Detection | _MalayFamily] = {}
+        self._malay_memo: dict[str, tuple[float, float]] = {}
         parts = set(accurate.split("+"))
         if "lingua" in parts:
             self._load_lingua()
@@ -168,18 +170,30 @@ class LanguageTagger:
 
     # ---- detection -------------------------------------------------------------------------
     def detect(self, text: str, hints: Mapping[str, object] | None = None) -> Detection:
-        """Language of one text; hints (html_lang, og_locale, url, ...) only settle id vs ms."""
+        """Language of one text; hints (html_lang, og_locale, url, ...) only settle id vs ms.
+
+        Answers are remembered per text (a site's chrome and related-news items repeat on page
+        after page: two thirds of the sample feed's blocks). Only the hint-free part is kept, so
+        an id/ms split is still made with each page's own hints."""
         clean = _clean(text, self.config.max_chars)
         if not clean or not any(ch.isalpha() for ch in clean):
             return UNKNOWN
-        fast = self._fast(clean, hints)
-        return fast if fast is not None else self._accurate(self._head(clean), hints)
+        found = self._memo.get(clean)
+        if found is None:
+            fast = self._fast(clean)
+            found = fast if fast is not None else self._accurate(self._head(clean))
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[clean] = found
+        if isinstance(found, _MalayFamily):
+            return self._malay(clean, found.group, hints, found.method)
+        return found
 
     def detect_many(self, texts: Iterable[str], hints: Mapping[str, object] | None = None) -> list[Detection]:
         """Language of each text, in order."""
         return [self.detect(t, hints) for t in texts]
 
-    def _fast(self, clean: str, hints: Mapping[str, object] | None) -> Detection | None:
+    def _fast(self, clean: str) -> Detection | _MalayFamily | None:
         """fastText's answer when the text is long and fastText is sure; None means 'ask the ensemble'.
 
         Sure means: the best expected language has p >= fast_min_prob, or a clear margin over
@@ -217,7 +231,7 @@ class LanguageTagger:
             return None
         confidence = p_best / sum(grouped.values())
         if best in MALAY_FAMILY:
-            return self._malay(clean, confidence, hints)
+            return _MalayFamily(confidence, "fasttext")
         best_script = SCRIPT_OF.get(best)
         if best_script in ("Cyrl", "Arab", "Hani"):
             # Close neighbours in the same script: the letters must allow fastText's answer.
@@ -226,7 +240,7 @@ class LanguageTagger:
                 return None
         return Detection(best, confidence, order[1][0] if len(order) > 1 else None, "fasttext")
 
-    def _accurate(self, clean: str, hints: Mapping[str, object] | None) -> Detection:
+    def _accurate(self, clean: str) -> Detection | _MalayFamily:
         """Ensemble over the candidates the script allows."""
         script = dominant_script(clean)
         cands = allowed(clean, self.expected, script)
@@ -241,7 +255,7 @@ class LanguageTagger:
         second = ranked[1][0] if len(ranked) > 1 else None
         if top in MALAY_FAMILY:
             group = scores.get("id", 0.0) + scores.get("ms", 0.0)
-            return self._malay(clean, group, hints, method="ensemble")
+            return _MalayFamily(group, "ensemble")
         return Detection(top, p_top, second, "ensemble")
 
     def _ensemble(self, clean: str, cands: frozenset[str], script: str | None = None) -> dict[str, float]:
@@ -298,6 +312,14 @@ class LanguageTagger:
 
     def malay_scores(self, clean: str) -> tuple[float, float]:
         """Detector probabilities (ms, id) for a text already known to be Malay or Indonesian."""
+        found = self._malay_memo.get(clean)
+        if found is None:
+            if len(self._malay_memo) >= MEMO_SIZE:
+                self._malay_memo.clear()
+            found = self._malay_memo[clean] = self._malay_scores(clean)
+        return found
+
+    def _malay_scores(self, clean: str) -> tuple[float, float]:
         if self._ms_id is not None:
             found = self._ms_id.compute_language_confidence_values(clean)
             values = {v.language.iso_code_639_1.name: v.value for v in found}
@@ -308,6 +330,17 @@ class LanguageTagger:
             total = p_ms + p_id
             return (p_ms / total, p_id / total) if total > 0 else (0.5, 0.5)
         return 0.5, 0.5
+
+
+class _MalayFamily(NamedTuple):
+    """A hint-free answer 'Indonesian or Malay' (joint probability, how it was found); the page's
+    hints split it into id or ms."""
+
+    group: float
+    method: str
+
+
+MEMO_SIZE = 100_000  # remembered texts per tagger (≈ 30 MB for news chrome); cleared when full
 
 
 def _add_log(logit: dict[str, float], probs: Mapping[str, float], weight: float, floor: float) -> None:
