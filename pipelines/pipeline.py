@@ -77,8 +77,10 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         commit_offsets=job.commit_offsets,
     )
     decoded = records | "DecodePages" >> DecodePages()
-    extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(
-        job.max_page_bytes, job.decision_delay_ms if job.dedup else None)
+    # Lateness only exists in streaming: a bounded run's watermark stays put until all of its input
+    # is read, so every article is decided with everything before it in view.
+    late_after = job.decision_delay_ms if job.dedup and job.mode == "streaming" else None
+    extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(job.max_page_bytes, late_after)
     articles = extracted.articles
     if job.learn_boilerplate:
         # Opt-in: what a site's model has learned depends on which of its pages came first, so

@@ -134,7 +134,7 @@ def test_missing_seeds_dir_warns_and_skips(tmp_path: Path) -> None:
 def test_envelope_fields_have_the_right_types(feed: list[dict[str, Any]]) -> None:
     for rec in feed:
         if "value_b64" in rec:
-            assert set(rec) == {"key", "value_b64", "_meta"}
+            assert set(rec) == {"key", "value_b64", "timestamp_ms", "_meta"}
             assert rec["key"] is None or isinstance(rec["key"], str)
             continue
         assert isinstance(rec["url"], str) and rec["url"].startswith("https://")

@@ -7,7 +7,7 @@ must end up as dead letters. Real crawls cannot be shipped or fetched here, so t
 one from templates with a seeded ``random.Random``: the same seed gives a byte-identical file.
 
 Each JSONL line is one Kafka message: either a RawPage JSON envelope (plus a ``_meta`` annotation
-the producer drops and the tests read) or ``{"key", "value_b64", "_meta"}`` for bytes that are sent
+the producer drops and the tests read) or ``{"key", "value_b64", "timestamp_ms", "_meta"}`` for bytes that are sent
 verbatim (the malformed messages). Usage::
 
     python -m pipelines.samplefeed.generate OUT.jsonl [--seed 7] [--pages 320] [--huge]
@@ -632,7 +632,11 @@ def generate_feed(seed: int = 7, n_pages: int = 320, seeds_dir: Path | None = No
         keyed.append((rec["fetched_at"] + late, i, rec))
     ordered = [rec for _, _, rec in sorted(keyed, key=lambda k: (k[0], k[1]))]
     for bad in _malformed(rng, next(r for r in records if r["_meta"]["kind"] == "original")):
-        ordered.insert(rng.randint(1, len(ordered)), bad)
+        at = rng.randint(1, len(ordered))
+        # Sent when its neighbours were: a bad message stamped with the producer's clock instead
+        # would move the partition's watermark days ahead of the crawl around it.
+        bad["timestamp_ms"] = next(r["fetched_at"] for r in reversed(ordered[:at]) if "fetched_at" in r)
+        ordered.insert(at, bad)
     if huge:
         ordered.append(_oversize(records[0]))
     return _seed_records(seeds_dir, start_ms) + ordered
