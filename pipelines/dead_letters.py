@@ -8,6 +8,9 @@ from __future__ import annotations
 from pipelines.kafka_io import KafkaMessage, KafkaRecord
 
 MAX_ORIGINAL_BYTES = 1024 * 1024
+# Private article key (never written out): the source record of an article that came later than
+# dedup's allowed lateness; set by ExtractArticles, turned into a `dedup` dead letter by dedup.
+LATE_RECORD_KEY = "_late"
 STAGES = ("decode", "extract", "language", "dedup")
 
 

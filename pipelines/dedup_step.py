@@ -36,7 +36,7 @@ from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipelines import beam_tuning  # noqa: F401  (cheap state-cache weights, see module)
-from pipelines.dead_letters import dead_letter
+from pipelines.dead_letters import LATE_RECORD_KEY, dead_letter
 from pipelines.dedup.decide import explain
 from pipelines.dedup.signature import Fingerprint, event_time_ms, fingerprint
 from pipelines.dedup.stories import (
@@ -54,7 +54,6 @@ from pipelines.kafka_io import NAMESPACE
 
 LINKS = "links"
 LATE = "late"
-LATE_KEY = "_late"  # set by ExtractArticles on articles whose record came too late (the record)
 MEMBER_FIELDS = ("page_id", "url", "canonical_url", "source", "title", "lead", "body", "language",
                  "language_confidence", "published_at", "fetched_at")
 # A bucket resident: event time (ms), arrival (s, rounded up; for expiry only), then its page_id — 16 raw
@@ -63,9 +62,9 @@ _ENTRY = struct.Struct(">qIB")
 
 
 class _StateMeter:
-    """Bytes written to dedup state, as two counters: what stays for the horizon (the figure to
-    hold per document) and what stays only until a decision. Keys are counted once, with the
-    first value a key's state gets."""
+    """Bytes written to dedup state, as counters: the similarity index kept for the horizon (the
+    figure to hold per document), the stories' own state, and what stays only until a decision.
+    Keys are counted once, with the first value a key's state gets; timers are not counted."""
 
     def __init__(self) -> None:
         self._held = Metrics.counter(NAMESPACE, "dedup_state_bytes")
@@ -114,7 +113,7 @@ class _DedupDocsFn(beam.DoFn):
         self._late = Metrics.counter(NAMESPACE, "dead_letters_dedup")
 
     def process(self, article: dict):
-        record = article.get(LATE_KEY)
+        record = article.get(LATE_RECORD_KEY)
         if record is not None:
             self._late.inc()
             reason = (f"late: event time {record.timestamp_ms} trails its partition's watermark by "

@@ -14,7 +14,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
 from pipelines import codecs
-from pipelines.dead_letters import dead_letter, to_message
+from pipelines.dead_letters import LATE_RECORD_KEY, dead_letter, to_message
 from pipelines.extract import ExtractError, extract_article
 from pipelines.kafka_io import NAMESPACE, KafkaMessage, KafkaRecord
 
@@ -44,8 +44,6 @@ class DecodePages(beam.PTransform):
     def expand(self, records):
         return records | "Decode" >> beam.ParDo(_DecodeFn()).with_outputs(DEAD, main="pages")
 
-
-LATE = "_late"  # private article key: the source record of an article too late for dedup
 
 
 class _ExtractFn(beam.DoFn):
@@ -91,7 +89,7 @@ class _ExtractFn(beam.DoFn):
             self._empty.inc()
         if self._allowed_lateness_ms is not None and record.behind_ms > self._allowed_lateness_ms:
             # Still an article; dedup sends it to the dead-letter topic instead of deciding it.
-            article[LATE] = record
+            article[LATE_RECORD_KEY] = record
         yield article
 
 
@@ -99,7 +97,7 @@ class ExtractArticles(beam.PTransform):
     """(record, RawPage) → Article; pages that cannot be extracted → dead letters.
 
     With `allowed_lateness_ms`, an article whose record trailed its partition's watermark by more
-    than that carries its source record under the private key `_late` (never written out)."""
+    than that carries its source record under the private key LATE_RECORD_KEY (never written out)."""
 
     def __init__(self, max_page_bytes: int, allowed_lateness_ms: int | None = None) -> None:
         super().__init__()

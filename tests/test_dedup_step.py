@@ -162,8 +162,8 @@ def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories()
     """An article the source marked late (its record trailed its partition's watermark by more than
     the allowed lateness) is not merged anywhere: it becomes one `dedup` dead letter with the
     figures in its reason, while an on-time copy of it still founds a story."""
+    from pipelines.dead_letters import LATE_RECORD_KEY as LATE
     from pipelines.kafka_io import KafkaRecord
-    from pipelines.transforms import LATE
 
     base = _articles()[0]
     t0 = base["fetched_at"]
@@ -197,8 +197,9 @@ def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories()
 
 
 def test_extraction_marks_records_behind_their_partition_watermark():
+    from pipelines.dead_letters import LATE_RECORD_KEY as LATE
     from pipelines.kafka_io import KafkaRecord, behind_watermark
-    from pipelines.transforms import LATE, _ExtractFn
+    from pipelines.transforms import _ExtractFn
 
     assert behind_watermark([10, 30, 20, 5, 40, 40, 39]) == [0, 0, 10, 25, 0, 0, 1]
     page = {"url": "https://x.example/a", "source": "x", "fetched_at": 1_000, "published_at": None,
