@@ -13,10 +13,11 @@ founder, one hop only, so the work is a DAG of keyed steps with no feedback:
 
 Buckets keep only (event time, page_id) per band and tell the newcomer which residents share
 the band; its Candidates key sends its fingerprint once to each distinct resident, whose Verify
-key keeps its own fingerprint once (≈0.5 KB), so no step holds a fingerprint per band. Assign decides a document when the watermark passes its
-timestamp plus `decision_delay`: by then every senior document (event time ≤ its own) that
-arrived within that lateness has been bucketed and verified, so the founder — and hence the story
-id — is the same whatever the arrival order or the split over workers. All state expires on
+key keeps its own fingerprint once (≈0.5 KB), so no step holds a fingerprint per band. Assign
+decides a document when the watermark passes its timestamp plus `decision_delay`: by then every
+senior document (event time ≤ its own) that arrived within that lateness has been bucketed and
+verified, so the founder — and hence the story id — is the same whatever the arrival order or the
+split over workers. All state expires on
 event-time timers `horizon + decision_delay` after the last element that needed it (Flink's state
 TTL is processing-time only, so it is not used). Story versions equal member counts, so the final
 record of a story does not depend on how many intermediate upserts were emitted.
