@@ -271,10 +271,9 @@ class _VerifyFn(_ExpiringState):
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
     def start_bundle(self) -> None:
-        # A newcomer probes a resident once per band they share (often 30+): judge each pair once
-        # per bundle and decode each fingerprint once. Both are pure functions of the bytes.
-        self._judged: set[tuple[str, str]] = set()
-        self._parked: set[tuple[str, str]] = set()
+        # A resident is probed by many newcomers and a newcomer probes many residents: decode each
+        # fingerprint once per bundle (a pure function of the bytes). Candidates already sends
+        # each pair once.
         self._decoded: dict[bytes, Fingerprint] = {}
 
     def _fingerprint(self, data: bytes) -> Fingerprint:
@@ -284,16 +283,6 @@ class _VerifyFn(_ExpiringState):
                 self._decoded.clear()
             fp = self._decoded[data] = Fingerprint.from_bytes(data)
         return fp
-
-    @staticmethod
-    def _first_time(seen: set[tuple[str, str]], resident: str, data: bytes) -> bool:
-        pair = (resident, Fingerprint.page_id_of(data))
-        if pair in seen:
-            return False
-        if len(seen) >= 65536:
-            seen.clear()
-        seen.add(pair)
-        return True
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, own=beam.DoFn.StateParam(OWN),
                 pending=beam.DoFn.StateParam(PENDING), deadline=beam.DoFn.StateParam(_ExpiringState.DEADLINE),
@@ -306,17 +295,14 @@ class _VerifyFn(_ExpiringState):
             own.write(self._meter.held(data, pid))
             mine = self._fingerprint(data)
             for probe in pending.read():
-                if self._first_time(self._judged, pid, probe):
-                    yield from self._judge(mine, self._fingerprint(probe))
+                yield from self._judge(mine, self._fingerprint(probe))
             pending.clear()
             return
         resident = own.read()
         if resident is None:  # parked until the resident's own fingerprint comes
-            if self._first_time(self._parked, pid, data):
-                pending.add(self._meter.transient(data))
+            pending.add(self._meter.transient(data))
             return
-        if self._first_time(self._judged, pid, data):
-            yield from self._judge(self._fingerprint(resident), self._fingerprint(data))
+        yield from self._judge(self._fingerprint(resident), self._fingerprint(data))
 
     @staticmethod
     def _judge(a: Fingerprint, b: Fingerprint):

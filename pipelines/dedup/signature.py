@@ -226,13 +226,6 @@ class Fingerprint:
                 *self.lead_names, *self.paragraphs)
         return head + pid + self.signature + struct.pack(f"<{len(sets)}I", *sets)
 
-    @staticmethod
-    def page_id_of(data: bytes) -> str:
-        """The page_id of a serialised fingerprint, without decoding the rest."""
-        npid = struct.unpack_from("<H", data, 2)[0]
-        start = _HEAD_SIZE
-        return data[start : start + npid].decode()
-
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
         (version, kind, npid, t, exact, nurl, url, nsig, shingles, length, *sizes) = struct.unpack_from(_HEAD, data)
@@ -258,7 +251,6 @@ class Fingerprint:
 
 _FIELDS = list(Fingerprint.__dataclass_fields__)
 _HEAD = "<BBHq8sB8sHIIHHBBBBB"  # format, kind, len(page_id), event time, exact, url, sizes and counts
-_HEAD_SIZE = struct.calcsize(_HEAD)
 
 
 def band_keys_of(fp: Fingerprint) -> list[str]:
