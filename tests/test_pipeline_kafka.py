@@ -147,8 +147,12 @@ def test_streaming_picks_up_new_records_and_cancels(kafka_broker, topics, feed, 
         while _accounted(bootstrap, topics) < want:
             assert time.monotonic() < deadline, "streaming job did not pick up records produced later"
             time.sleep(1)
-        while count(bootstrap, topics.stories) == 0:
-            assert time.monotonic() < deadline, "no story decided: the watermark did not advance"
+        # Stories are decided once the watermark passes each article's time plus the decision delay,
+        # so the last articles of the feed join their stories some seconds after they were read.
+        while _undecided_articles(bootstrap, topics):
+            assert time.monotonic() < deadline, (
+                f"articles never joined a story nor were dead-lettered as late (the watermark did not "
+                f"advance): {sorted(_undecided_articles(bootstrap, topics))}")
             time.sleep(1)
         # Offsets are committed once outputs are durable (Prism: bundle finalization; Flink: when a
         # checkpoint completes, every 10 s by default), so the group's lag drains to 0.
@@ -159,12 +163,13 @@ def test_streaming_picks_up_new_records_and_cancels(kafka_broker, topics, feed, 
         state = cancel(result)
     assert state in {"CANCELLED", "CANCELLING"}
     _ledger(bootstrap, topics)
-    _every_article_joined_a_story_or_was_late(bootstrap, topics)
+    assert not _undecided_articles(bootstrap, topics)
 
 
-def _every_article_joined_a_story_or_was_late(bootstrap: str, topics: Topics) -> None:
-    """The second half of the ledger in streaming: each article is a story member or, once an idle
-    partition's watermark has moved on to the wall clock, one `dedup` dead letter saying why."""
+def _undecided_articles(bootstrap: str, topics: Topics) -> set[str]:
+    """The second half of the ledger in streaming: each article ends up a story member or, once an idle
+    partition's watermark has moved on to the wall clock, one `dedup` dead letter saying why. Returns the
+    articles that are neither yet."""
     from pipelines.demo import final_stories
 
     late = {}
@@ -176,4 +181,5 @@ def _every_article_joined_a_story_or_was_late(bootstrap: str, topics: Topics) ->
     members = {m["page_id"] for s in final_stories(bootstrap, topics.stories).values() for m in s["members"]}
     articles = {codecs.decode("Article", r.value)["page_id"] for r in read_all(bootstrap, topics.articles)}
     assert not late.keys() & members, "a late article must not be merged into a story"
-    assert articles == (members & articles) | late.keys()
+    assert late.keys() <= articles, "a late letter must name an article that was written"
+    return articles - members - late.keys()
