@@ -270,7 +270,11 @@ class _ReadSlices(beam.DoFn):
                                      behind)
                 if high_ts is None or ts > high_ts:
                     high_ts = ts
-                    watermark.set_watermark(ts)
+                    if not bounded:
+                        # A bounded read holds its watermark until its slice is done, so a runner
+                        # executing it in streaming mode (Flink) fires every event-time timer after
+                        # all input, as a batch runner does: same decisions, whatever the order.
+                        watermark.set_watermark(ts)
                 self._records_read.inc()
                 emitted += 1
                 yield beam.window.TimestampedValue(record, ts)

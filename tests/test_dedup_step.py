@@ -221,3 +221,70 @@ def test_bucket_entries_round_trip_compactly():
     assert len(packed) == 29, "hex page ids are stored as 16 raw bytes"
     assert _read_entry(packed) == (1_795_000_000_123, pipeline_id, 1_795_000_006_000), "arrival rounds up"
     assert _read_entry(_pack_entry(-5, 0, "Copy-7"))[:2] == (-5, "Copy-7")
+
+
+def test_bucket_tags_group_band_keys_by_a_stable_shard():
+    from pipelines.dedup_step import BUCKET_SHARDS, bucket_tags
+
+    keys = [f"b{i}:{i * 7919:08x}" for i in range(32)] + ["t0:ab", "x:00ff"]
+    shards = bucket_tags(keys)
+    assert sum(len(tags) for tags in shards.values()) == 8 * len(keys), "one 8-byte tag per band"
+    assert all(0 <= int(shard, 16) < BUCKET_SHARDS for shard in shards)
+    assert bucket_tags(list(reversed(keys))).keys() == shards.keys()
+    # BLAKE2b, not hash(): the same shard in every worker process, on every replay and after a restart
+    # from a savepoint (a changed value here means a changed state layout)
+    assert bucket_tags(["x:00ff"]) == {"0bac": bytes.fromhex("cb2968c455fe4bac")}
+
+
+class _Cell:
+    """Bag / value state and timer stand-ins for driving one DoFn key by hand."""
+
+    def __init__(self) -> None:
+        self.items: list = []
+        self.timer = None
+
+    def read(self):
+        return list(self.items) if isinstance(self.items, list) else self.items
+
+    def add(self, value) -> None:
+        self.items.append(value)
+
+    def write(self, value) -> None:
+        self.items = value
+
+    def clear(self) -> None:
+        self.items = [] if isinstance(self.items, list) else None
+
+    def set(self, timestamp) -> None:
+        self.timer = timestamp
+
+
+def test_bucket_shard_finds_residents_and_expires_by_arrival():
+    from pipelines.dedup_step import _BucketsFn, _pack, _pack_entry
+
+    hour = 3600_000
+    fn = _BucketsFn(horizon_ms=48 * hour, delay_ms=0)
+    entries, next_expiry, expire = _Cell(), _Cell(), _Cell()
+    next_expiry.items = None
+    tag_a, tag_b = b"A" * 8, b"B" * 8
+
+    def file(page_id: str, tags: bytes, arrival_ms: int):
+        element = _pack(("0001", (tags, _pack_entry(arrival_ms, arrival_ms, page_id))))
+        return list(fn.process(element, entries=entries, next_expiry=next_expiry, expire=expire))
+
+    assert file("p1", tag_a, 0) == []
+    assert file("p2", tag_b, 10 * hour) == [], "other band in the same shard: not a resident"
+    assert file("p3", tag_a + tag_b, 20 * hour) == [("p3", ("residents", ("p1", "p2")))]
+    assert file("p3", tag_a + tag_b, 20 * hour) == [], "a replay files nothing twice"
+    assert len(entries.items) == 4 and expire.timer.micros == 48 * hour * 1000
+
+    fn.on_expire(fired=expire.timer, entries=entries, next_expiry=next_expiry, expire=expire)
+    left = {e[8:] for e in entries.items}
+    assert left == {_pack_entry(10 * hour, 10 * hour, "p2"), _pack_entry(20 * hour, 20 * hour, "p3")}
+    assert expire.timer.micros == 58 * hour * 1000, "re-armed at the oldest remaining entry's expiry"
+    assert file("p4", tag_a, 50 * hour) == [("p4", ("residents", ("p3",)))], "p1 expired, p3 still there"
+    fn.on_expire(fired=expire.timer, entries=entries, next_expiry=next_expiry, expire=expire)
+    assert expire.timer.micros == 68 * hour * 1000, "a sweep waits at least an eighth of the horizon (6 h)"
+    for _ in range(3):
+        fn.on_expire(fired=expire.timer, entries=entries, next_expiry=next_expiry, expire=expire)
+    assert entries.items == [] and next_expiry.items is None

@@ -1,0 +1,85 @@
+"""The Beam SDK work-arounds stay in force and keep the SDK's meaning (pipelines/beam_tuning.py)."""
+
+from __future__ import annotations
+
+from apache_beam import coders
+from apache_beam.runners.worker import bundle_processor, statecache
+
+from pipelines import beam_tuning
+
+
+class _Future:
+    def __init__(self, log: list, name: str) -> None:
+        self._log, self._name = log, name
+
+    def get(self, timeout=None):
+        self._log.append(("await", self._name))
+
+
+class _RecordingHandler:
+    """Stands in for the runner's state channel: logs each request and each wait, in order."""
+
+    def __init__(self) -> None:
+        self.log: list = []
+
+    def clear(self, key):
+        self.log.append(("clear", key))
+        return _Future(self.log, f"clear {key}")
+
+    def extend(self, key, coder_impl, elements):
+        self.log.append(("extend", key, list(elements)))
+        return _Future(self.log, f"extend {key}")
+
+
+class _OtherState:
+    def __init__(self, log: list) -> None:
+        self._log = log
+
+    def commit(self) -> None:
+        self._log.append(("commit", "other"))
+
+
+class _Context:
+    commit = beam_tuning._pipelined_commit
+
+    def __init__(self, states: dict) -> None:
+        self._all_states = states
+
+
+def _bag(handler: _RecordingHandler, key: str) -> bundle_processor.SynchronousBagRuntimeState:
+    return bundle_processor.SynchronousBagRuntimeState(handler, key, coders.BytesCoder())
+
+
+def test_install_replaces_the_sdk_hooks_it_patches():
+    beam_tuning.install()
+    assert statecache.get_deep_size is beam_tuning._patched_deep_size
+    assert bundle_processor.FnApiUserStateContext.commit is beam_tuning._pipelined_commit
+
+
+def test_commit_sends_every_write_before_waiting_and_keeps_each_cells_order():
+    handler = _RecordingHandler()
+    entries = _bag(handler, "entries")
+    entries.add(b"a")
+    entries.add(b"b")
+    deadline = bundle_processor.ReadModifyWriteRuntimeState(_bag(handler, "deadline"))
+    deadline.write(b"7")  # a value cell: clear, then append its one value
+    untouched = _bag(handler, "untouched")
+    other = _OtherState(handler.log)
+    _Context({"e": entries, "d": deadline, "u": untouched, "o": other}).commit()
+
+    assert handler.log == [
+        ("extend", "entries", [b"a", b"b"]),
+        ("clear", "deadline"),
+        ("extend", "deadline", [b"7"]),
+        ("commit", "other"),
+        ("await", "extend entries"),
+        ("await", "extend deadline"),  # the last request of a cell stands for the cell, as in the SDK
+    ]
+    assert all(step[0] != "clear" or step[1] != "untouched" for step in handler.log), "no writes for a clean cell"
+
+
+def test_approximate_size_grows_with_what_containers_hold():
+    small = beam_tuning.approximate_size([b"x"])
+    large = beam_tuning.approximate_size([b"x" * 10_000])
+    assert large - small >= 9_990
+    assert beam_tuning.approximate_size({"k": [b"y" * 500]}) >= 500
