@@ -98,7 +98,8 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
     dead = [decoded[DEAD], extracted[DEAD]]
     _to_lake(job, articles, "articles", "Article")
     if job.dedup:
-        stories, links, late = articles | "DedupStories" >> DedupStories(job.horizon_ms, job.decision_delay_ms)
+        stories, links, late = articles | "DedupStories" >> DedupStories(
+            job.horizon_ms, job.decision_delay_ms, expire_state=job.mode == "streaming")
         dead.append(late)
         (
             stories

@@ -32,7 +32,8 @@ def _articles() -> list[dict]:
     return out
 
 
-def _run(articles: list[dict], workers: int = 1, shuffle_seed: int | None = None) -> tuple[list, list]:
+def _run(articles: list[dict], workers: int = 1, shuffle_seed: int | None = None,
+         expire_state: bool = True) -> tuple[list, list]:
     import tempfile
 
     items = list(articles)
@@ -47,7 +48,7 @@ def _run(articles: list[dict], workers: int = 1, shuffle_seed: int | None = None
             | beam.Create(items, reshuffle=workers > 1)
             | beam.Map(lambda a: beam.window.TimestampedValue(a, a["fetched_at"] / 1000))
         )
-        stories, links, _late = stamped | DedupStories()
+        stories, links, _late = stamped | DedupStories(expire_state=expire_state)
         stories | "KeepStories" >> WriteJsonLines(str(out / "stories"))
         links | "KeepLinks" >> WriteJsonLines(str(out / "links"))
 
@@ -76,9 +77,11 @@ def _reference(articles: list[dict]):
     return cluster(docs)
 
 
-def test_beam_matches_the_offline_rule():
+@pytest.mark.parametrize("expire_state", [True, False], ids=["streaming-state", "bounded-state"])
+def test_beam_matches_the_offline_rule(expire_state):
+    """Bounded runs set no expiry timers (`expire_state=False`): same stories and links."""
     articles = _articles()
-    stories, links = _run(articles)
+    stories, links = _run(articles, expire_state=expire_state)
     final = _final(stories)
     ref = _reference(articles)
     assert _story_of(final) == ref.story_of
