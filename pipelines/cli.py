@@ -45,6 +45,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         max_page_bytes=args.max_page_bytes,
         commit_offsets=not args.no_commit,
         flink_master=args.flink_master,
+        flink_batch=args.flink_batch,
         learn_boilerplate=args.learn_boilerplate,
         dedup=not args.no_dedup,
         metrics_port=args.metrics_port,
@@ -133,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--learn-boilerplate", action="store_true",
                      help="remove blocks a site repeats on many pages (learned per site in keyed state)")
     run.add_argument("--flink-master", default="[local]")
+    run.add_argument("--flink-batch", action="store_true",
+                     help="run a bounded job on Flink's batch mode (default: streaming mode, 3-5x faster for dedup)")
     run.add_argument("--flink-metrics-port", default=None, help="embedded Flink's Prometheus reporter port or range")
     run.add_argument("--no-dedup", action="store_true", help="articles and dead letters only: no stories or links")
     run.add_argument("--horizon-hours", type=float, default=48.0,

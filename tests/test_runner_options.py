@@ -1,0 +1,44 @@
+"""Beam options derived from JobSettings: the runner defaults that performance and correctness rest on."""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import StandardOptions, WorkerOptions
+
+from pipelines.cli import build_parser
+from pipelines.pipeline import SDK_STATE_CACHE_MB, JobSettings, beam_options
+
+
+def _options(**settings):
+    options = beam_options(JobSettings(**settings))
+    everything = options.get_all_options(retain_unknown_options=True)  # Flink's own flags too
+    return options.view_as(StandardOptions), options.view_as(WorkerOptions), everything
+
+
+def test_bounded_flink_runs_in_streaming_mode_with_the_state_cache_on():
+    standard, worker, _ = _options(runner="FlinkRunner")
+    assert standard.streaming, "Flink's batch mode runs two SDK bundles per key of each stateful step"
+    assert worker.max_cache_memory_usage_mb == SDK_STATE_CACHE_MB
+    assert not _options(runner="FlinkRunner", flink_batch=True)[0].streaming
+
+
+def test_bounded_flink_has_no_checkpointing_so_the_job_ends_with_its_input():
+    assert _options(runner="FlinkRunner")[2].get("checkpointing_interval") in (None, -1)
+    streaming = _options(runner="FlinkRunner", mode="streaming")[2]
+    assert int(streaming["checkpointing_interval"]) > 0 and streaming["finish_bundle_before_checkpointing"]
+
+
+def test_user_beam_args_win_over_our_defaults():
+    _, worker, _ = _options(runner="FlinkRunner", extra_beam_args=["--max_cache_memory_usage_mb=64"])
+    assert worker.max_cache_memory_usage_mb == 64
+    assert _options(runner="FlinkRunner", mode="streaming",
+                    extra_beam_args=["--checkpointing_interval=2000"])[2]["checkpointing_interval"] in (2000, "2000")
+
+
+def test_direct_runner_keeps_its_own_cache_and_batch_mode():
+    standard, worker, _ = _options(runner="DirectRunner")
+    assert not standard.streaming and not worker.max_cache_memory_usage_mb
+
+
+def test_cli_flag_selects_flink_batch():
+    args = build_parser().parse_args(["run", "--runner", "FlinkRunner", "--flink-batch"])
+    assert args.flink_batch
