@@ -15,6 +15,7 @@ from pipelines.config import DEPLOY_DIR, Topics
 from pipelines.kafka_admin import TOPIC_CONFIGS, topic_specs
 from pipelines.ops import flink_metrics, manifests
 from pipelines.versions import BEAM_VERSION, FLINK_MINOR
+from pipelines.worker_pool import pool_settings
 
 K8S = DEPLOY_DIR / "k8s"
 
@@ -74,7 +75,9 @@ def test_flink_session_deployment():
     tm = spec["taskManager"]["podTemplate"]["spec"]
     pool = container(tm, "beam-worker-pool")
     assert pool["image"].endswith("/newsbeam/worker:0.1.0")
-    assert pool["args"] == ["--service_port=50000"]
+    assert pool["args"] == ["--service-port=50000", "--state-cache-mb=256"]
+    assert pool_settings(pool["args"]) == {"port": 50000, "use_process": True, "state_cache_size": 256 << 20,
+                                           "container_executable": None}
     assert [p["containerPort"] for p in pool["ports"]] == [50000]
     main = container(tm, "flink-main-container")
     assert {"name": "metrics", "containerPort": int(conf["metrics.reporter.prom.port"])} in main["ports"]
@@ -107,8 +110,8 @@ def test_submit_job_and_exporter():
 
 def test_dockerfile_worker_image():
     text = (DEPLOY_DIR / "docker" / "Dockerfile").read_text()
-    assert 'ENTRYPOINT ["python", "-m", "apache_beam.runners.worker.worker_pool_main"]' in text
-    assert 'CMD ["--service_port=50000"]' in text and "EXPOSE 50000" in text
+    assert 'ENTRYPOINT ["python", "-m", "pipelines.worker_pool"]' in text
+    assert 'CMD ["--service-port=50000", "--state-cache-mb=256"]' in text and "EXPOSE 50000" in text
     assert re.search(r"^FROM python:3\.11-", text, re.M), "the SDK harness must run the launcher's Python"
     assert "pip install --no-cache-dir ." in text
     assert f"-Dbeam.version={BEAM_VERSION} -Dflink.minor={FLINK_MINOR}" in text
@@ -152,3 +155,41 @@ def test_prometheus_install_script_is_idempotent():
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""  # already installed: nothing to do, nothing printed
+
+
+def test_worker_pool_turns_the_state_cache_on(monkeypatch):
+    """Beam's worker_pool_main starts workers with a 0-byte state cache; ours does not."""
+    from pipelines.pipeline import SDK_STATE_CACHE_MB
+
+    assert pool_settings(["--service_port=50000"])["state_cache_size"] == SDK_STATE_CACHE_MB << 20
+    monkeypatch.setenv("NEWSBEAM_STATE_CACHE_MB", "64")
+    assert pool_settings([])["state_cache_size"] == 64 << 20 and pool_settings([])["port"] == 50000
+    with pytest.raises(SystemExit):
+        pool_settings(["--state-cache-mb=-1"])
+
+
+def test_worker_pool_serves_and_stops_on_sigterm():
+    import signal
+    import socket
+    import sys
+    import time
+
+    import grpc
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.worker_pool", f"--service-port={port}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        channel = grpc.insecure_channel(f"localhost:{port}")
+        grpc.channel_ready_future(channel).result(timeout=60)
+        channel.close()
+    finally:
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    from pipelines.pipeline import SDK_STATE_CACHE_MB
+
+    assert f"state cache {SDK_STATE_CACHE_MB} MB per worker" in out
