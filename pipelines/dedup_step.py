@@ -337,9 +337,11 @@ class _VerifyFn(_ExpiringState):
                 return
             own.write(self._meter.held(data, pid))
             mine = self._fingerprint(data)
-            for probe in pending.read():
+            probes = list(pending.read())
+            for probe in probes:
                 yield from self._judge(mine, self._fingerprint(probe))
-            pending.clear()
+            if probes:  # clearing an empty cell is still a request to the runner
+                pending.clear()
             return
         resident = own.read()
         if resident is None:  # parked until the resident's own fingerprint comes
@@ -408,12 +410,14 @@ class _AssignFn(beam.DoFn):
         pid = doc["page_id"]
         founder, best = (t, pid), None
         related = []
-        for t_s, senior, label, score, rule in sorted({pickle.loads(e) for e in edges.read()}):
+        received = list(edges.read())
+        for t_s, senior, label, score, rule in sorted({pickle.loads(e) for e in received}):
             if label == "duplicate" and (t_s, senior) < founder:
                 founder, best = (t_s, senior), (score, rule)
             related.append((t_s, senior, label, score, rule))
         me.clear()
-        edges.clear()
+        if received:
+            edges.clear()
         story = story_key(founder[1])
         if founder[1] != pid:
             (self._exact if best[1] in ("exact", "url") else self._near).inc()
@@ -523,9 +527,11 @@ class _ResolveLinksFn(_ExpiringState):
             if story.read() is not None:
                 return
             story.write(self._meter.held(_dumps(value[1:]), pid))
-            for pending in waiting.read():
+            parked = list(waiting.read())
+            for pending in parked:
                 yield from self._link(pid, value[1:], pickle.loads(pending))
-            waiting.clear()
+            if parked:
+                waiting.clear()
             return
         known = story.read()
         if known is None:
