@@ -91,6 +91,7 @@ BENCHMARKS = {
     "language": "benchmarks.language",
     "dedup": "benchmarks.dedup",
     "dedup_beam": "benchmarks.dedup_beam",
+    "streaming": "benchmarks.pipeline_streaming",
 }
 EVALUATIONS = {
     "extraction": "pipelines.evaluation.extraction",
