@@ -18,6 +18,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from apache_beam.runners.worker import bundle_processor, statecache
+
 _CONTAINERS = (list, tuple, set, frozenset)
 
 
@@ -38,11 +40,10 @@ def _patched_deep_size(*objs: Any) -> int:
 
 
 def _bag_of(state: Any) -> Any:
-    from apache_beam.runners.worker import bundle_processor as bp
-
-    if type(state) is bp.ReadModifyWriteRuntimeState:
+    """The SDK bag behind a bag or value cell, when it has the fields this patch writes from."""
+    if type(state) is bundle_processor.ReadModifyWriteRuntimeState:
         state = getattr(state, "_underlying_bag_state", None)
-    if type(state) is bp.SynchronousBagRuntimeState and all(
+    if type(state) is bundle_processor.SynchronousBagRuntimeState and all(
             hasattr(state, a) for a in ("_cleared", "_added_elements", "_state_handler", "_state_key", "_value_coder")):
         return state
     return None
@@ -70,8 +71,6 @@ def _pipelined_commit(self: Any) -> None:
 def install() -> None:
     """Swap the state cache's weigher and the state commit (idempotent; runs wherever the
     pipeline's DoFns load)."""
-    from apache_beam.runners.worker import bundle_processor, statecache
-
     if statecache.get_deep_size is not _patched_deep_size:
         statecache.get_deep_size = _patched_deep_size
     if bundle_processor.FnApiUserStateContext.commit is not _pipelined_commit:

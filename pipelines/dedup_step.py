@@ -3,7 +3,7 @@
 The rule (stories.py) gives every document the most senior duplicate within the horizon as its
 founder, one hop only, so the work is a DAG of keyed steps with no feedback:
 
-  DedupDocs → Fingerprint ─┬→ Buckets (key: band) ─residents→ Candidates (key: newcomer page_id)
+  DedupDocs → Fingerprint ─┬→ Buckets (key: shard) ─residents→ Candidates (key: newcomer page_id)
                            ├→ Candidates (the newcomer's fingerprint)   │ one probe per distinct pair
                            ├→ Verify (own fingerprint) ←────────────────┘ Verify (key: resident page_id)
                            └→ Assign (key: page_id) ←── duplicate/related edge ──┘
@@ -11,9 +11,10 @@ founder, one hop only, so the work is a DAG of keyed steps with no feedback:
   Assign ─story──→ ResolveLinks (key: page_id) → related / similar_news links
   Assign → duplicate_of links;  Stories → merged_into links
 
-Buckets keep only (event time, page_id) per band and tell the newcomer which residents share
-the band; its Candidates key sends its fingerprint once to each distinct resident, whose Verify
-key keeps its own fingerprint once (≈0.5 KB), so no step holds a fingerprint per band. Assign
+Buckets (4,096 shards of the band keys) keep only (band tag, event time, page_id) per band and
+tell the newcomer which residents share the band; its Candidates key sends its fingerprint once
+to each distinct resident, whose Verify key keeps its own fingerprint once (≈0.5 KB), so no step
+holds a fingerprint per band. Assign
 decides a document when the watermark passes its timestamp plus `decision_delay`: by then every
 senior document (event time ≤ its own) that arrived within that lateness has been bucketed and
 verified, so the founder — and hence the story id — is the same whatever the arrival order or the
@@ -234,12 +235,13 @@ class _BucketsFn(beam.DoFn):
         # little longer, never less). Rewriting a shard costs its size, so after a sweep the next
         # one waits at least an eighth of the horizon: entries outlive it by at most that much.
         fired_ms = fired.micros // 1000
-        alive = [e for e in entries.read() if _read_entry(e[_TAG_BYTES:])[2] + self._keep_ms > fired_ms]
+        arrivals = [(_read_entry(e[_TAG_BYTES:])[2], e) for e in entries.read()]
+        alive = [(arrival, e) for arrival, e in arrivals if arrival + self._keep_ms > fired_ms]
         entries.clear()
-        for entry in alive:
+        for _, entry in alive:
             entries.add(entry)
         if alive:
-            oldest_ms = min(_read_entry(e[_TAG_BYTES:])[2] for e in alive)
+            oldest_ms = min(arrival for arrival, _ in alive)
             self._arm(max(oldest_ms + self._keep_ms, fired_ms + self._keep_ms // 8), next_expiry, expire)
         else:
             next_expiry.clear()
@@ -623,7 +625,7 @@ class DedupStories(beam.PTransform):
     ExtractArticles with the same figure) leave as dead letters of stage `dedup`.
     `expire_state`: False for bounded runs. Their watermark only moves once all input is read, so
     expiry timers could only fire at the end, when the state goes anyway; without them a bounded
-    run makes 40% fewer state requests to the runner (one round trip each on Flink)."""
+    run made 62% fewer state requests to the runner (one round trip each on Flink; 200 pages)."""
 
     def __init__(self, horizon_ms: int = HORIZON_MS, decision_delay_ms: int = 600_000,
                  expire_state: bool = True) -> None:
