@@ -11,7 +11,13 @@ replaces the exact walk.
 runner's answer before writing the next: one round trip per (key, cell) in a row. On embedded
 Flink that was 43% of the SDK's bundle time in dedup (py-spy, 200 pages). All writes are now sent
 first and awaited together; the state channel applies requests in order, which the SDK already
-relies on when it sends a clear and an append for one cell without waiting in between."""
+relies on when it sends a clear and an append for one cell without waiting in between.
+
+3. Clears of empty cells. Writing a value cell is a clear and an append. When the SDK's cache
+already holds the cell's content as an empty list (it was read and found empty, or cleared, under
+the runner's cache token), the clear changes nothing on the runner and is not sent. On embedded
+Flink that was 13% of the dedup's state requests (200 pages): every first write of a per-document
+cell."""
 
 from __future__ import annotations
 
@@ -49,6 +55,19 @@ def _bag_of(state: Any) -> Any:
     return None
 
 
+def _known_empty(bag: Any) -> bool:
+    """True when the SDK cache holds the bag's runner-side content as an empty list."""
+    handler = bag._state_handler
+    try:
+        token = handler._get_cache_token(bag._state_key)
+        if not token:
+            return False
+        cached = handler._state_cache.peek((handler._convert_to_cache_key(bag._state_key), token))
+    except AttributeError:  # not the SDK's caching handler: send the clear as the SDK does
+        return False
+    return type(cached) is list and not cached
+
+
 def _pipelined_commit(self: Any) -> None:
     """FnApiUserStateContext.commit, sending every bag and value cell's writes before waiting."""
     waits = []
@@ -58,7 +77,7 @@ def _pipelined_commit(self: Any) -> None:
             state.commit()  # other kinds (set, ordered list, combining) as the SDK does them
             continue
         future = None
-        if bag._cleared:
+        if bag._cleared and not _known_empty(bag):
             future = bag._state_handler.clear(bag._state_key)
         if bag._added_elements:
             future = bag._state_handler.extend(bag._state_key, bag._value_coder.get_impl(), bag._added_elements)

@@ -78,6 +78,47 @@ def test_commit_sends_every_write_before_waiting_and_keeps_each_cells_order():
     assert all(step[0] != "clear" or step[1] != "untouched" for step in handler.log), "no writes for a clean cell"
 
 
+class _CachingHandler(_RecordingHandler):
+    """A recording handler with the SDK cache's lookups: `cached` maps a key to its cached content."""
+
+    def __init__(self, cached: dict, token: bytes | None = b"token") -> None:
+        super().__init__()
+        self._token = token
+        self._state_cache = self
+        self.cached = cached
+
+    def _get_cache_token(self, key):
+        return self._token
+
+    @staticmethod
+    def _convert_to_cache_key(key):
+        return key
+
+    def peek(self, cache_key):
+        key, token = cache_key
+        assert token == self._token
+        return self.cached.get(key)
+
+
+def _written(handler: _RecordingHandler, key: str) -> None:
+    cell = bundle_processor.ReadModifyWriteRuntimeState(_bag(handler, key))
+    cell.write(b"v")
+    _Context({"c": cell}).commit()
+
+
+def test_a_clear_is_not_sent_for_a_cell_the_cache_knows_is_empty():
+    handler = _CachingHandler({"fresh": []})
+    _written(handler, "fresh")
+    assert handler.log == [("extend", "fresh", [b"v"]), ("await", "extend fresh")]
+
+
+def test_a_clear_is_sent_when_the_cell_has_or_may_have_content():
+    for cached, token in (({"held": [b"old"]}, b"token"), ({}, b"token"), ({"held": []}, None)):
+        handler = _CachingHandler(cached, token)
+        _written(handler, "held")
+        assert handler.log[:2] == [("clear", "held"), ("extend", "held", [b"v"])], (cached, token)
+
+
 def test_approximate_size_grows_with_what_containers_hold():
     small = beam_tuning.approximate_size([b"x"])
     large = beam_tuning.approximate_size([b"x" * 10_000])

@@ -291,3 +291,89 @@ def test_bucket_shard_finds_residents_and_expires_by_arrival():
     for _ in range(3):
         fn.on_expire(fired=expire.timer, entries=entries, next_expiry=next_expiry, expire=expire)
     assert entries.items == [] and next_expiry.items is None
+
+
+class _Value:
+    """A value cell standing in for the runner's: counts reads."""
+
+    def __init__(self) -> None:
+        self.value, self.reads = None, 0
+
+    def read(self):
+        self.reads += 1
+        return self.value
+
+    def write(self, value) -> None:
+        self.value = value
+
+    def clear(self) -> None:
+        self.value = None
+
+
+class _Bag(_Value):
+    def __init__(self) -> None:
+        super().__init__()
+        self.value = []
+
+    def read(self):
+        self.reads += 1
+        return list(self.value)
+
+    def add(self, value) -> None:
+        self.value.append(value)
+
+    def clear(self) -> None:
+        self.value = []
+
+
+class _Timer:
+    def set(self, timestamp) -> None:
+        self.at = timestamp
+
+
+def _step(fn, element, **state):
+    from pipelines.dedup_step import _pack
+
+    fn.start_bundle() if hasattr(fn, "start_bundle") else None
+    return list(fn.process(_pack(element), timestamp=Timestamp(1_795_000_000), expire=_Timer(), **state) or ())
+
+
+def test_verify_parks_probes_until_its_fingerprint_and_reads_the_bag_only_then():
+    from pipelines.dedup.decide import explain
+    from pipelines.dedup.signature import fingerprint
+    from pipelines.dedup_step import _VerifyFn
+
+    fps = [fingerprint(to_doc(json.loads(line))) for line in DATA.read_text().splitlines()[:40]]
+    senior, junior = next(sorted((a, b), key=lambda f: (f.event_time_ms, f.page_id))
+                          for a in fps for b in fps if a is not b and explain(a, b).label == "duplicate")
+    fn, cell, pending = _VerifyFn(10_000), _Value(), _Bag()
+    probe = (senior.page_id, ("probe", junior.to_bytes()))
+    own = (senior.page_id, ("own", senior.to_bytes()))
+    assert _step(fn, probe, state=cell, pending=pending) == []
+    assert len(pending.value) == 1 and pending.reads == 0
+    edges = _step(fn, own, state=cell, pending=pending)
+    assert [(e[0], e[1][2], e[1][3]) for e in edges] == [(junior.page_id, senior.page_id, "duplicate")]
+    assert pending.value == [] and pending.reads == 1
+    # A resident with nothing parked never reads its bag (a round trip on Flink).
+    fn2, cell2, pending2 = _VerifyFn(10_000), _Value(), _Bag()
+    _step(fn2, own, state=cell2, pending=pending2)
+    again = _step(fn2, probe, state=cell2, pending=pending2)
+    assert again == edges and pending2.reads == 0
+
+
+def test_resolve_links_parks_pairs_until_the_story_and_passes_one_link_per_other_story():
+    from pipelines.dedup_step import _ResolveLinksFn
+
+    fn, cell, waiting = _ResolveLinksFn(10_000), _Value(), _Bag()
+    mine, other = "a" * 32, "b" * 32
+
+    def pair(junior: str):
+        return ("senior", ("pair", other, (9, junior), junior, 5, "related", 0.5, "title"))
+
+    assert _step(fn, pair("j1"), state=cell, waiting=waiting) == []
+    assert waiting.reads == 0 and len(waiting.value) == 1
+    links = _step(fn, ("senior", ("story", mine, (1, "senior"))), state=cell, waiting=waiting)
+    assert [(lk["from_story"], lk["type"], lk["to_story"]) for lk in links] == [(other, "related", mine)]
+    assert waiting.value == [] and waiting.reads == 1
+    assert _step(fn, pair("j2"), state=cell, waiting=waiting) == [], "the same two stories again"
+    assert waiting.reads == 1
