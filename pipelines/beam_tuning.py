@@ -27,6 +27,7 @@ from typing import Any
 from apache_beam.runners.worker import bundle_processor, statecache
 
 _CONTAINERS = (list, tuple, set, frozenset)
+_BYTES_ONLY = {bytes}
 
 
 def approximate_size(obj: Any, depth: int = 4) -> int:
@@ -37,6 +38,8 @@ def approximate_size(obj: Any, depth: int = 4) -> int:
     if isinstance(obj, dict):
         return size + sum(approximate_size(k, depth - 1) + approximate_size(v, depth - 1) for k, v in obj.items())
     if isinstance(obj, _CONTAINERS):
+        if obj and set(map(type, obj)) == _BYTES_ONLY:  # a bag of encoded values: weigh them in C
+            return size + sum(map(sys.getsizeof, obj))
         return size + sum(approximate_size(item, depth - 1) for item in obj)
     return size
 

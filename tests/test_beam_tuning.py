@@ -124,3 +124,5 @@ def test_approximate_size_grows_with_what_containers_hold():
     large = beam_tuning.approximate_size([b"x" * 10_000])
     assert large - small >= 9_990
     assert beam_tuning.approximate_size({"k": [b"y" * 500]}) >= 500
+    assert beam_tuning.approximate_size([b"x", [b"z" * 700]]) >= 700  # mixed content still weighed
+    assert beam_tuning.approximate_size([[b"a" * 300], b"x"]) >= 300
