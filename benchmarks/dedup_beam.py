@@ -8,8 +8,9 @@ baseline. Prints one JSON line:
 
 - `docs_per_s` (Beam, whole job including start-up) and `ratio_vs_offline`: Beam's overhead over
   the same rule in plain Python, the figure to track (absolute rates move with the machine);
-- `state_bytes_per_doc`: bytes written to the similarity index that stays for the horizon (bucket
-  entries, the fingerprint, each page's story, link and expiry bookkeeping, keys once each),
+- `state_bytes_per_doc`: bytes the similarity index holds for the horizon (bucket entries, the
+  fingerprint, each page's story, the stories its pairs linked, expiry bookkeeping, keys once each;
+  a rewritten cell counts at its final size),
   divided by the documents; `story_state_bytes_per_story` / `_per_doc`: the stories' own state
   (a summary per member, the canonical member in full, since story records carry its body); a
   bounded run expires nothing before the end, so this is what each document costs

@@ -14,14 +14,18 @@ founder, one hop only, so the work is a DAG of keyed steps with no feedback:
 Buckets (4,096 shards of the band keys) keep only (band tag, event time, page_id) per band and
 tell the newcomer which residents share the band; its Candidates key sends its fingerprint once
 to each distinct resident, whose Verify key keeps its own fingerprint once (≈0.5 KB), so no step
-holds a fingerprint per band. Assign
-decides a document when the watermark passes its timestamp plus `decision_delay`: by then every
-senior document (event time ≤ its own) that arrived within that lateness has been bucketed and
-verified, so the founder — and hence the story id — is the same whatever the arrival order or the
-split over workers. All state expires on
-event-time timers `horizon + decision_delay` after the last element that needed it (Flink's state
-TTL is processing-time only, so it is not used). Story versions equal member counts, so the final
-record of a story does not depend on how many intermediate upserts were emitted.
+holds a fingerprint per band. Assign decides a document when the watermark passes its timestamp
+plus `decision_delay`: by then every senior document (event time ≤ its own) that arrived within
+that lateness has been bucketed and verified, so the founder — and hence the story id — is the
+same whatever the arrival order or the split over workers. All state expires on event-time timers
+`horizon + decision_delay` after the last element that needed it (Flink's state TTL is
+processing-time only, so it is not used). Story versions equal member counts, so the final record
+of a story does not depend on how many intermediate upserts were emitted.
+
+A step keeps a key's state in one value cell (`_Cell`), plus a bag only where values arrive that
+must not be read to be added (bucket entries, edges, parked probes and pairs): on Flink each cell
+of a key costs a round trip on its first read and a request per write. Cell names are part of the
+savepoint layout.
 """
 
 from __future__ import annotations
