@@ -169,8 +169,9 @@ def _expire_at(timestamp: Timestamp, after_ms: int) -> Timestamp:
 
 
 class _ExpiringState(beam.DoFn):
-    """Shared expiry bookkeeping: one event-time timer per key, pushed to the latest deadline (kept
-    in the step's own cell, as µs)."""
+    """Shared expiry bookkeeping: one event-time timer per key, pushed past the latest deadline
+    (kept in the step's own cell, as µs): state lives at least `keep_ms` after the last element
+    that needed it and at most a sixteenth longer."""
 
     def __init__(self, keep_ms: int, expire: bool = True) -> None:
         self._keep_ms = keep_ms
@@ -183,8 +184,11 @@ class _ExpiringState(beam.DoFn):
             return current
         target = _expire_at(timestamp, self._keep_ms)
         if current is None or target.micros > current:
-            timer.set(target)
-            return target.micros
+            # Pushed a sixteenth of the time kept past what is needed: the deadline (a cell write
+            # and a timer) then moves at most 16 times per horizon, not on every later element.
+            pushed = _expire_at(target, self._keep_ms // 16)
+            timer.set(pushed)
+            return pushed.micros
         return current
 
 
