@@ -86,6 +86,23 @@ def followup_figures(items: Sequence[Mapping[str, Any]], pred: Mapping[str, str]
             "followup_stories_linked": round(linked / len(fu_clusters), 4)}
 
 
+def related_link_figures(items: Sequence[Mapping[str, Any]], result: ClusterResult) -> dict[str, Any]:
+    """How many `related` links there are and the share that join stories whose items are about
+    one event: the same cluster, a follow-up and its original, or two follow-ups of one original."""
+    about = {it["cluster"]: it["related_to"] for it in items if it.get("related_to")}
+    clusters_of: dict[str, set[str]] = defaultdict(set)
+    for it in items:
+        clusters_of[result.root(result.story_of[str(it["id"])])].add(it["cluster"])
+
+    def one_event(x: str, y: str) -> bool:
+        return x == y or about.get(x) == y or about.get(y) == x or (x in about and about.get(x) == about.get(y))
+
+    links = [lk for lk in result.links if lk["type"] == "related"]
+    right = sum(1 for lk in links if any(one_event(x, y) for x in clusters_of[result.root(lk["from_story"])]
+                                         for y in clusters_of[result.root(lk["to_story"])]))
+    return {"related_links": len(links), "related_link_precision": round(right / len(links), 4) if links else None}
+
+
 def evaluate(items: Sequence[Mapping[str, Any]], follow_merges: bool = True) -> tuple[dict[str, Any], dict[str, str]]:
     """Cluster the items and score them; returns (summary, id → story_id as emitted)."""
     docs = [to_doc(it) for it in items]
@@ -104,6 +121,7 @@ def evaluate(items: Sequence[Mapping[str, Any]], follow_merges: bool = True) -> 
         "precision_unmerged": round(raw_p, 4), "recall_unmerged": round(raw_r, 4),
         "stories": len(result.stories), "merged": sum(1 for s in result.stories if s["merged_into"]),
         **followup_figures(items, pred, result),
+        **related_link_figures(items, result),
         "docs_per_s": round(len(docs) / elapsed, 1) if elapsed else None,
         "bytes_per_doc": round(state / len(docs), 1) if docs else 0.0, "n": len(docs),
     }
