@@ -123,12 +123,11 @@ def identity_agrees(a: Fingerprint, b: Fingerprint, lead: float) -> bool:
     two different teasers of one story name different things without contradicting each other).
     Sets compare by containment of the smaller in the larger (`NUMBERS_AGREE`): teasers are
     truncated, and prefixes like "UPDATE 1-" add capitalised words."""
-    if a.title_numbers != b.title_numbers:
-        return False
-    pairs = [(a.title_names, b.title_names), (a.lead_numbers, b.lead_numbers)]
-    if lead >= TITLE_DUP_WITH_LEAD:
-        pairs.append((a.lead_names, b.lead_names))
-    return all(not (x and y) or _containment(x, y) >= NUMBERS_AGREE for x, y in pairs)
+    return _agree(a.title_names, b.title_names) and same_figures(a, b, lead)
+
+
+def _agree(x: tuple[int, ...], y: tuple[int, ...]) -> bool:
+    return not (x and y) or _containment(x, y) >= NUMBERS_AGREE
 
 
 def same_figures(a: Fingerprint, b: Fingerprint, lead: float) -> bool:
@@ -136,12 +135,8 @@ def same_figures(a: Fingerprint, b: Fingerprint, lead: float) -> bool:
     names when the leads are the same sentence. Two takes on one event may name different people
     in their headlines (the seed page's items 2 and 4); template stories of other events differ in
     their figures and places ("magnitude 7.6 … Zaragoza … 1076 homes" / "7.8 … Medan … 3956")."""
-    if a.title_numbers != b.title_numbers:
-        return False
-    pairs = [(a.lead_numbers, b.lead_numbers)]
-    if lead >= TITLE_DUP_WITH_LEAD:
-        pairs.append((a.lead_names, b.lead_names))
-    return all(not (x and y) or _containment(x, y) >= NUMBERS_AGREE for x, y in pairs)
+    return (a.title_numbers == b.title_numbers and _agree(a.lead_numbers, b.lead_numbers)
+            and (lead < TITLE_DUP_WITH_LEAD or _agree(a.lead_names, b.lead_names)))
 
 
 def explain(a: Fingerprint, b: Fingerprint) -> Decision:
