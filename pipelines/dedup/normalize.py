@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 # Typographic variants that syndication and CMS "smart quotes" introduce.
 _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u0060\u00b4"), "'")
@@ -61,10 +61,13 @@ def normalize(text: str) -> str:
     return _SEPARATORS.sub(" ", text.replace("_", " ")).strip()
 
 
-def capitalised_words(text: str) -> list[str]:
+def capitalised_words(text: str, known: Collection[str] = ()) -> list[str]:
     """Normalised words written with a capital other than at a sentence start: mostly names of
-    people, places and organisations (all nouns in German). Empty when the text has no lower
-    case (all-caps headlines), where case says nothing."""
+    people, places and organisations (all nouns in German). A sentence-initial word counts when
+    it is in `known` (names the document writes capitalised mid-sentence elsewhere): headlines
+    often start with the place ("Dijon vote son budget…"), the one word that tells two template
+    stories apart. Empty when the text has no lower case (all-caps headlines), where case says
+    nothing."""
     raw = typography(text)
     if not any(ch.islower() for ch in raw):
         return []
@@ -72,7 +75,7 @@ def capitalised_words(text: str) -> list[str]:
     start = True
     for token in raw.split():
         core = token.lstrip("\"'«»(¿¡[-")
-        if core[:1].isupper() and not start:
+        if core[:1].isupper() and (not start or (known and normalize(core) in known)):
             picked.append(core)
         start = token.endswith((".", "!", "?", ":", "…"))
     return normalize(" ".join(picked)).split()

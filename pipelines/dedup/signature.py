@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ MAX_NUMBERS = 8             # number tokens kept from the headline and from the 
 MAX_NAMES = 12              # capitalised words kept from the headline and from the lead
 PARAGRAPH_CHARS = 200       # normalised paragraphs at least this long get a verbatim-reuse key
 MAX_PARAGRAPHS = 12         # of the first paragraphs
-FORMAT = 1                  # version byte of `Fingerprint.to_bytes`
+FORMAT = 2                  # version byte of `Fingerprint.to_bytes` (2: names that open a headline)
 
 _BIN_SHIFT = np.uint64(64 - 7)   # top 7 bits of a shingle hash choose one of the 128 bins
 _POLY = np.uint64(0x100000001B3)  # multiplier of the rolling shingle hash (64-bit FNV prime)
@@ -269,10 +269,10 @@ def band_keys_of(fp: Fingerprint) -> list[str]:
     return keys
 
 
-def _names(text: str, limit: int) -> tuple[int, ...]:
+def _names(text: str, limit: int, known: Collection[str] = ()) -> tuple[int, ...]:
     """Hashes of the first `limit` distinct capitalised non-stopword words of raw `text`."""
     seen: dict[str, None] = {}
-    for w in capitalised_words(text):
+    for w in capitalised_words(text, known):
         if w not in STOPWORDS and not any(c in _NUMBER_CHARS for c in w):
             seen.setdefault(w, None)
             if len(seen) >= limit:
@@ -311,6 +311,7 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
     else:
         kind, signature, shingles = "short", b"", 0
         exact = _h64(title + "\n" + lead + "\n" + norm_body, b"nb-exact")
+    lead_text = raw_lead + "\n" + raw_body[: 8 * LEAD_WORDS]
     title_words, title_numbers = content_words(title, TITLE_WORDS)
     lead_words, lead_numbers = content_words(lead + " " + norm_body[: 16 * LEAD_WORDS], LEAD_WORDS)
     fp = Fingerprint(
@@ -325,8 +326,8 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
         lead_words=lead_words,
         title_numbers=title_numbers,
         lead_numbers=lead_numbers,
-        title_names=_names(doc.get("title") or "", MAX_NAMES),
-        lead_names=_names(raw_lead + "\n" + raw_body[: 8 * LEAD_WORDS], MAX_NAMES),
+        title_names=_names(doc.get("title") or "", MAX_NAMES, frozenset(capitalised_words(lead_text))),
+        lead_names=_names(lead_text, MAX_NAMES),
         paragraphs=tuple(paragraphs),
         text_length=len(norm_body),
     )
