@@ -92,6 +92,7 @@ BENCHMARKS = {
     "dedup": "benchmarks.dedup",
     "dedup_beam": "benchmarks.dedup_beam",
     "streaming": "benchmarks.pipeline_streaming",
+    "feed_quality": "benchmarks.feed_quality",
 }
 EVALUATIONS = {
     "extraction": "pipelines.evaluation.extraction",
