@@ -134,3 +134,14 @@ def test_a_place_that_opens_the_headline_still_tells_template_stories_apart() ->
     assert capitalised_words("Storm hits Cluj, schools closed", {"cluj"}) == ["cluj"]
     assert capitalised_words("Cluj hit by storm", {"cluj"}) == ["cluj"]
     assert capitalised_words("Cluj hit by storm") == []
+
+
+def test_teasers_about_one_operator_in_two_cities_are_not_related() -> None:
+    """Similar headlines with the same figures still name other places: not one event."""
+    def teaser(pid: str, city: str, lead: str) -> dict:
+        return {"page_id": pid, "published_at": 0, "body": "", "lead": lead,
+                "title": f"Staking bij Noordlijn legt trein- en busverkeer in {city} plat"}
+
+    a = fingerprint(teaser("a", "Eindhoven", "Reizigers in Eindhoven stonden maandag urenlang te wachten."))
+    b = fingerprint(teaser("b", "Maastricht", "Door een staking bij Noordlijn reed in Maastricht geen trein."))
+    assert classify(a, b) is None

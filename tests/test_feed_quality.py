@@ -20,3 +20,5 @@ def test_stories_of_the_demo_feed_match_the_generator():
     # (the 2,000-page feed: precision 0.40 then, 0.60 now).
     assert figures["precision"] >= 0.9 and figures["recall"] >= 0.9, figures
     assert figures["pages_precision"] >= 0.8, figures
+    # 0.89 measured; 0.54 while headline names did not have to agree for two teasers to be related.
+    assert figures["related_links"] > 0 and figures["related_link_precision"] >= 0.8, figures

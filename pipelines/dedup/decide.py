@@ -26,9 +26,11 @@ Rules (thresholds are the module constants below):
   *different* headline is only related: aggregators reuse one wire lead for different takes (the
   seed page's items 2 and 4). Items naming other numbers or names ("toll rises to 40" / "to
   52", "Storm hits Cluj" / "Storm hits Lisbon") never duplicate on words alone
-  (`identity_agrees`); with other figures they are not even related (`same_figures`): on the
-  labeled sets such pairs were template stories of other events. Without usable headlines the
-  lead decides alone (≥ `LEAD_DUP_ALONE`).
+  (`identity_agrees`); with other figures, or other names in the headlines unless the leads are
+  one wire sentence, they are not even related (`same_figures`): on the labeled sets and the
+  sample feed such pairs were template stories of other events ("Staking bij Noordlijn legt
+  treinverkeer in Eindhoven plat" / "… in Maastricht plat"). Without usable headlines the lead
+  decides alone (≥ `LEAD_DUP_ALONE`).
 """
 
 from __future__ import annotations
@@ -164,7 +166,10 @@ def explain(a: Fingerprint, b: Fingerprint) -> Decision:
     usable_titles = min(len(a.title_words), len(b.title_words)) >= MIN_TITLE_WORDS
     if not usable_titles and lead >= LEAD_DUP_ALONE:
         return Decision("duplicate", lead, "lead")
-    if (t >= TITLE_RELATED or lead >= LEAD_RELATED) and same_figures(a, b, lead):
+    # Related: the same figures, and the same names in the headlines unless the leads are one
+    # wire sentence (two takes on it may name different people).
+    same_names = lead >= LEAD_DUP or _agree(a.title_names, b.title_names)
+    if (t >= TITLE_RELATED or lead >= LEAD_RELATED) and same_figures(a, b, lead) and same_names:
         return Decision("related", max(t, lead), "title" if t >= lead else "lead")
     return Decision(None, max(t, lead), "none")
 
