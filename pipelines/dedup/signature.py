@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,10 +269,10 @@ def band_keys_of(fp: Fingerprint) -> list[str]:
     return keys
 
 
-def _names(text: str, limit: int, known: Collection[str] = ()) -> tuple[int, ...]:
-    """Hashes of the first `limit` distinct capitalised non-stopword words of raw `text`."""
+def _names(words: Iterable[str], limit: int) -> tuple[int, ...]:
+    """Hashes of the first `limit` distinct non-stopword words of `words` (capitalised words)."""
     seen: dict[str, None] = {}
-    for w in capitalised_words(text, known):
+    for w in words:
         if w not in STOPWORDS and not any(c in _NUMBER_CHARS for c in w):
             seen.setdefault(w, None)
             if len(seen) >= limit:
@@ -311,7 +311,7 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
     else:
         kind, signature, shingles = "short", b"", 0
         exact = _h64(title + "\n" + lead + "\n" + norm_body, b"nb-exact")
-    lead_text = raw_lead + "\n" + raw_body[: 8 * LEAD_WORDS]
+    lead_capitalised = capitalised_words(raw_lead + "\n" + raw_body[: 8 * LEAD_WORDS])
     title_words, title_numbers = content_words(title, TITLE_WORDS)
     lead_words, lead_numbers = content_words(lead + " " + norm_body[: 16 * LEAD_WORDS], LEAD_WORDS)
     fp = Fingerprint(
@@ -326,8 +326,8 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
         lead_words=lead_words,
         title_numbers=title_numbers,
         lead_numbers=lead_numbers,
-        title_names=_names(doc.get("title") or "", MAX_NAMES, frozenset(capitalised_words(lead_text))),
-        lead_names=_names(lead_text, MAX_NAMES),
+        title_names=_names(capitalised_words(doc.get("title") or "", frozenset(lead_capitalised)), MAX_NAMES),
+        lead_names=_names(lead_capitalised, MAX_NAMES),
         paragraphs=tuple(paragraphs),
         text_length=len(norm_body),
     )
