@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from statistics import mean
 
-from pipelines.dedup.normalize import normalize
-from pipelines.dedup.signature import SHINGLE, SLOTS, fingerprint
-from pipelines.dedup.stories import cluster
-from pipelines.evaluation.dedup import to_doc
+from pipelines.core.dedup.normalize import normalize
+from pipelines.core.dedup.signature import SHINGLE, SLOTS, fingerprint
+from pipelines.core.dedup.stories import cluster
+from pipelines.quality.evaluation.dedup import to_doc
 
 GENERATOR = Path(__file__).resolve().parents[1] / "tests" / "data" / "dedup" / "generate.py"
 

@@ -2,8 +2,8 @@
 
     python -m benchmarks.dedup_beam [--events 600] [--workers 1]
 
-Runs DedupStories (pipelines/dedup_step.py) on the bounded DirectRunner over labeled generator
-documents, and the offline story rule (pipelines/dedup/stories.py) on the same documents as the
+Runs DedupStories (pipelines/beam/steps/dedup/) on the bounded DirectRunner over labeled generator
+documents, and the offline story rule (pipelines/core/dedup/stories.py) on the same documents as the
 baseline. Prints one JSON line:
 
 - `docs_per_s` (Beam, whole job including start-up) and `ratio_vs_offline`: Beam's overhead over
@@ -31,12 +31,12 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from benchmarks.dedup import labeled_items
-from pipelines import codecs
-from pipelines.dedup.signature import event_time_ms
-from pipelines.dedup.stories import HORIZON_MS, cluster
-from pipelines.dedup_step import DedupStories
-from pipelines.evaluation.dedup import pairwise, to_doc
-from pipelines.pipeline import counters
+from pipelines.beam.job import counters
+from pipelines.beam.steps.dedup.transform import DedupStories
+from pipelines.core import codecs
+from pipelines.core.dedup.signature import event_time_ms
+from pipelines.core.dedup.stories import HORIZON_MS, cluster
+from pipelines.quality.evaluation.dedup import pairwise, to_doc
 
 
 def as_articles(docs: list[dict]) -> list[dict]:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import trafilatura
 from selectolax.lexbor import LexborHTMLParser
 
-from pipelines.extract import EXTRACTOR, extract_article
+from pipelines.core.extract import EXTRACTOR, extract_article
 
 
 def _load(path: str | None, include_text: bool, seed: int = 11) -> list[dict]:

@@ -26,13 +26,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from pipelines import codecs
-from pipelines.dedup.stories import ClusterResult, cluster
-from pipelines.dedup_step import dedup_docs
-from pipelines.evaluation.dedup import pairwise
-from pipelines.extract import extract_article
-from pipelines.samplefeed.generate import generate_feed
-from pipelines.urls import normalize_url
+from pipelines.beam.steps.dedup.transform import dedup_docs
+from pipelines.core import codecs
+from pipelines.core.dedup.stories import ClusterResult, cluster
+from pipelines.core.extract import extract_article
+from pipelines.core.urls import normalize_url
+from pipelines.quality.evaluation.dedup import pairwise
+from pipelines.quality.samplefeed.generate import generate_feed
 
 
 def _meta(record: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -36,7 +36,7 @@ def _worker(engine: str, data: Path, split: str, rounds: int) -> dict[str, Any]:
     base_rss = _rss_mb()
     start = time.perf_counter()
     if engine == "newsbeam":
-        from pipelines.language import LanguageTagger
+        from pipelines.core.language import LanguageTagger
 
         tagger = LanguageTagger()
 
@@ -45,8 +45,8 @@ def _worker(engine: str, data: Path, split: str, rounds: int) -> dict[str, Any]:
     else:
         import fasttext
 
-        from pipelines.language.codes import from_fasttext
-        from pipelines.language.detector import fasttext_model_path
+        from pipelines.core.language.codes import from_fasttext
+        from pipelines.core.language.detector import fasttext_model_path
 
         model = fasttext.load_model(str(fasttext_model_path()))
 

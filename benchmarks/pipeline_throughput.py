@@ -13,10 +13,10 @@ import json
 import sys
 import time
 
-from pipelines import codecs
 from pipelines.config import Topics
-from pipelines.extract import extract_article
-from pipelines.samplefeed.generate import generate_feed
+from pipelines.core import codecs
+from pipelines.core.extract import extract_article
+from pipelines.quality.samplefeed.generate import generate_feed
 
 
 def _pages(n: int) -> list[dict]:
@@ -34,7 +34,7 @@ def bare_extractor(pages: list[dict]) -> float:
 
 def bare_extract_and_tag(pages: list[dict]) -> tuple[float, float]:
     """Extraction plus language tagging in a plain loop: (pages/s, tagger load seconds)."""
-    from pipelines.language import EXPECTED, LanguageTagger, tag_article
+    from pipelines.core.language import EXPECTED, LanguageTagger, tag_article
 
     started = time.perf_counter()
     tagger = LanguageTagger(expected=EXPECTED)
@@ -47,10 +47,10 @@ def bare_extract_and_tag(pages: list[dict]) -> tuple[float, float]:
 
 
 def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool = True) -> tuple[float, dict]:
-    from pipelines.kafka_admin import create_topics
-    from pipelines.kafka_broker import KafkaBroker, ensure_kafka_jars
-    from pipelines.pipeline import JobSettings, counters, run
-    from pipelines.produce import page_message, produce
+    from pipelines.beam.job import JobSettings, counters, run
+    from pipelines.kafka.admin import create_topics
+    from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
+    from pipelines.kafka.produce import page_message, produce
 
     ensure_kafka_jars()
     with KafkaBroker() as broker:

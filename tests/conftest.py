@@ -50,7 +50,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         return
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         pytest.skip("Java 17 is needed to run the Kafka broker (or set NEWSBEAM_TEST_BOOTSTRAP)")
-    from pipelines import kafka_broker as kb
+    from pipelines.kafka import broker as kb
 
     kb.ensure_kafka_jars()
     root: Path = tmp_path_factory.mktemp("kafka")
@@ -65,7 +65,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 @pytest.fixture
 def topics(kafka_broker: object) -> Topics:
     """The DESIGN §4 topics under a fresh prefix, created on the session broker."""
-    from pipelines.kafka_admin import create_topics
+    from pipelines.kafka.admin import create_topics
 
     created = Topics(prefix=f"t{uuid.uuid4().hex[:8]}.")
     create_topics(kafka_broker.bootstrap, created)  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@ import base64
 import orjson
 import pytest
 
-from pipelines import codecs
+from pipelines.core import codecs
 from pipelines.versions import BEAM_VERSION
 
 PAGE = {

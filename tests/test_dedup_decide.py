@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.dedup.decide import classify, explain, similarity
-from pipelines.dedup.signature import fingerprint
+from pipelines.core.dedup.decide import classify, explain, similarity
+from pipelines.core.dedup.signature import fingerprint
 
 PARAS = [
     "An earthquake of magnitude 6.1 struck near Porto on Tuesday, damaging buildings and cutting power to "
@@ -90,8 +90,8 @@ def test_related_pairs_of_the_labeled_sample_are_follow_ups_or_copies() -> None:
     import json
     from pathlib import Path
 
-    from pipelines.dedup.stories import seniority
-    from pipelines.evaluation.dedup import to_doc
+    from pipelines.core.dedup.stories import seniority
+    from pipelines.quality.evaluation.dedup import to_doc
 
     items = [json.loads(line) for line in (Path(__file__).parent / "data" / "dedup" / "labeled_sample.jsonl")
              .read_text().splitlines()]
@@ -117,7 +117,7 @@ def test_related_pairs_of_the_labeled_sample_are_follow_ups_or_copies() -> None:
 def test_a_place_that_opens_the_headline_still_tells_template_stories_apart() -> None:
     """Sentence-initial words were never names, and template headlines start with the city: two of
     the sample feed's teasers, about budgets voted in two cities, were one story."""
-    from pipelines.dedup.normalize import capitalised_words
+    from pipelines.core.dedup.normalize import capitalised_words
 
     title = "{} vote son budget, avec des moyens pour les écoles et une nouvelle ligne de tramway"
     dijon = fingerprint({"page_id": "a", "published_at": 0, "body": "", "title": title.format("Dijon"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.evaluation.dedup import bcubed, main, pairwise, parse_time
+from pipelines.quality.evaluation.dedup import bcubed, main, pairwise, parse_time
 
 DATA = Path(__file__).parent / "data" / "dedup"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pipelines.dedup.normalize import capitalised_words, normalize, strip_boilerplate
-from pipelines.dedup.signature import BANDS, SLOTS, Fingerprint, fingerprint
+from pipelines.core.dedup.normalize import capitalised_words, normalize, strip_boilerplate
+from pipelines.core.dedup.signature import BANDS, SLOTS, Fingerprint, fingerprint
 
 BODY = (
     "A rare visit to the Belarusian capital by Russian President Vladimir Putin fueled the speculation that "
@@ -67,7 +67,7 @@ def test_typography_does_not_change_fingerprint() -> None:
 
 def test_fingerprint_is_stable_across_processes() -> None:
     """PYTHONHASHSEED differs per process; the bytes must not."""
-    code = ("from tests.test_dedup_fingerprint import doc; from pipelines.dedup.signature import fingerprint;"
+    code = ("from tests.test_dedup_fingerprint import doc; from pipelines.core.dedup.signature import fingerprint;"
             "print(fingerprint(doc()).to_bytes().hex())")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in (1, 2)}

@@ -13,13 +13,13 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.utils.timestamp import Timestamp
 
-from pipelines.dedup.stories import cluster
-from pipelines.dedup_step import DedupStories, dedup_docs
-from pipelines.evaluation.dedup import to_doc
-from pipelines.transforms import WriteJsonLines
+from pipelines.beam.steps.dedup.transform import DedupStories, dedup_docs
+from pipelines.beam.steps.transforms import WriteJsonLines
+from pipelines.core.dedup.stories import cluster
+from pipelines.quality.evaluation.dedup import to_doc
 
 DATA = Path(__file__).parent / "data" / "dedup" / "labeled_sample.jsonl"
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_f4b3b7efe7834f89.txt"
+SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
 
 
 def _articles() -> list[dict]:
@@ -107,7 +107,7 @@ def test_arrival_order_and_worker_split_do_not_change_ids(workers, seed):
 
 
 def test_seed_related_items_become_linked_stories():
-    from pipelines.extract import extract_article
+    from pipelines.core.extract import extract_article
 
     page = {"url": "https://id.newsaggregator.example/berita/f4b3b7efe7834f89", "source": "aggregator-id",
             "fetched_at": 1_795_168_800_000, "published_at": None, "content_type": "text/plain", "charset": None,
@@ -165,8 +165,8 @@ def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories()
     """An article the source marked late (its record trailed its partition's watermark by more than
     the allowed lateness) is not merged anywhere: it becomes one `dedup` dead letter with the
     figures in its reason, while an on-time copy of it still founds a story."""
-    from pipelines.dead_letters import LATE_RECORD_KEY as LATE
-    from pipelines.kafka_io import KafkaRecord
+    from pipelines.beam.kafka_io import KafkaRecord
+    from pipelines.core.dead_letters import LATE_RECORD_KEY as LATE
 
     base = _articles()[0]
     t0 = base["fetched_at"]
@@ -200,9 +200,9 @@ def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories()
 
 
 def test_extraction_marks_records_behind_their_partition_watermark():
-    from pipelines.dead_letters import LATE_RECORD_KEY as LATE
-    from pipelines.kafka_io import KafkaRecord, behind_watermark
-    from pipelines.transforms import _ExtractFn
+    from pipelines.beam.kafka_io import KafkaRecord, behind_watermark
+    from pipelines.beam.steps.transforms import _ExtractFn
+    from pipelines.core.dead_letters import LATE_RECORD_KEY as LATE
 
     assert behind_watermark([10, 30, 20, 5, 40, 40, 39]) == [0, 0, 10, 25, 0, 0, 1]
     page = {"url": "https://x.example/a", "source": "x", "fetched_at": 1_000, "published_at": None,
@@ -217,7 +217,7 @@ def test_extraction_marks_records_behind_their_partition_watermark():
 
 
 def test_bucket_entries_round_trip_compactly():
-    from pipelines.dedup_step import _pack_entry, _read_entry
+    from pipelines.beam.steps.dedup.transform import _pack_entry, _read_entry
 
     pipeline_id = "0123456789abcdef0123456789abcdef"
     packed = _pack_entry(1_795_000_000_123, 1_795_000_005_001, pipeline_id)
@@ -227,7 +227,7 @@ def test_bucket_entries_round_trip_compactly():
 
 
 def test_bucket_tags_group_band_keys_by_a_stable_shard():
-    from pipelines.dedup_step import BUCKET_SHARDS, bucket_tags
+    from pipelines.beam.steps.dedup.transform import BUCKET_SHARDS, bucket_tags
 
     keys = [f"b{i}:{i * 7919:08x}" for i in range(32)] + ["t0:ab", "x:00ff"]
     shards = bucket_tags(keys)
@@ -263,7 +263,7 @@ class _Cell:
 
 
 def test_bucket_shard_finds_residents_and_expires_by_arrival():
-    from pipelines.dedup_step import _BucketsFn, _pack, _pack_entry
+    from pipelines.beam.steps.dedup.transform import _BucketsFn, _pack, _pack_entry
 
     hour = 3600_000
     fn = _BucketsFn(horizon_ms=48 * hour, delay_ms=0)
@@ -332,16 +332,16 @@ class _Timer:
 
 
 def _step(fn, element, **state):
-    from pipelines.dedup_step import _pack
+    from pipelines.beam.steps.dedup.transform import _pack
 
     fn.start_bundle() if hasattr(fn, "start_bundle") else None
     return list(fn.process(_pack(element), timestamp=Timestamp(1_795_000_000), expire=_Timer(), **state) or ())
 
 
 def test_verify_parks_probes_until_its_fingerprint_and_reads_the_bag_only_then():
-    from pipelines.dedup.decide import explain
-    from pipelines.dedup.signature import fingerprint
-    from pipelines.dedup_step import _VerifyFn
+    from pipelines.beam.steps.dedup.transform import _VerifyFn
+    from pipelines.core.dedup.decide import explain
+    from pipelines.core.dedup.signature import fingerprint
 
     fps = [fingerprint(to_doc(json.loads(line))) for line in DATA.read_text().splitlines()[:40]]
     senior, junior = next(sorted((a, b), key=lambda f: (f.event_time_ms, f.page_id))
@@ -362,7 +362,7 @@ def test_verify_parks_probes_until_its_fingerprint_and_reads_the_bag_only_then()
 
 
 def test_resolve_links_parks_pairs_until_the_story_and_passes_one_link_per_other_story():
-    from pipelines.dedup_step import _ResolveLinksFn
+    from pipelines.beam.steps.dedup.transform import _ResolveLinksFn
 
     fn, cell, waiting = _ResolveLinksFn(10_000), _Value(), _Bag()
     mine, other = "a" * 32, "b" * 32

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from pipelines.dedup.stories import HORIZON_MS, cluster, story_key
+from pipelines.core.dedup.stories import HORIZON_MS, cluster, story_key
 
 T0 = 1_671_400_000_000
 HOUR = 3600 * 1000
 SEED_BODY = (Path(__file__).parent / "data" / "dedup" / "seed_000_body.txt").read_text(encoding="utf-8")
-# The "Similar News" block of shared/seeds/000_f4b3b7efe7834f89.txt, split by hand into title + teaser.
+# The "Similar News" block of tests/data/seeds/000_f4b3b7efe7834f89.txt, split by hand into title + teaser.
 SEED_ITEMS = [
     ("Ukraine shoots down 30 Iranian-made drones in brutal Kyiv assault\u2014military",
      "The escalation came as Russian President Vladimir Putin paid a rare state visit to ally Belarus."),

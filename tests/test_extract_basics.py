@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import ExtractError, extract_article
-from pipelines.extract.decoding import decode_body
-from pipelines.urls import normalize_url
+from pipelines.core.extract import ExtractError, extract_article
+from pipelines.core.extract.decoding import decode_body
+from pipelines.core.urls import normalize_url
 
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_f4b3b7efe7834f89.txt"
+SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
 
 
 def _page(body: bytes, content_type="text/html", url="https://news.example/a?utm_source=x#top", **extra):

@@ -9,9 +9,9 @@ from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that
 from apache_beam.transforms.window import TimestampedValue
 
-from pipelines.boilerplate_step import LearnSiteBoilerplate
-from pipelines.extract import extract_article
-from pipelines.extract.boilerplate import BoilerplateConfig, SiteBoilerplate, fingerprint
+from pipelines.beam.steps.boilerplate import LearnSiteBoilerplate
+from pipelines.core.extract import extract_article
+from pipelines.core.extract.boilerplate import BoilerplateConfig, SiteBoilerplate, fingerprint
 
 TIP = "Have a news tip? Write to our newsroom, we read every message even when we cannot answer each one."
 STORIES = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.extract import ExtractError, extract_article
-from pipelines.extract.dates import parse_any, parse_human
+from pipelines.core.extract import ExtractError, extract_article
+from pipelines.core.extract.dates import parse_any, parse_human
 
 PAGE = """<!doctype html><html lang="de"><head><title>Flut in Kiel | Nordblatt</title>
 <link rel="canonical" href="https://www.nordblatt.example/kiel/flut-123.html?utm_source=rss#top">

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from pipelines.evaluation import extraction as ev
+from pipelines.quality.evaluation import extraction as ev
 from tests.data.extraction.generate import generate
 
 

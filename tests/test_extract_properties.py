@@ -10,7 +10,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.extract import ExtractError, extract_article
+from pipelines.core.extract import ExtractError, extract_article
 
 BUDGET_S = 2.0
 FIELDS = {"page_id", "url", "canonical_url", "source", "site", "title", "lead", "body", "blocks", "related",

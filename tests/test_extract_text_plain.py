@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.extract import extract_article
-from pipelines.extract.text_plain import extract_text, split_glued
+from pipelines.core.extract import extract_article
+from pipelines.core.extract.text_plain import extract_text, split_glued
 
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_f4b3b7efe7834f89.txt"
+SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
 HEADLINES = [
     "Ukraine shoots down 30 Iranian-made drones in brutal Kyiv assault—military",
     "Putin heads for Belarus as Russian drones target Ukrainian capital",

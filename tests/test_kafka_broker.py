@@ -12,9 +12,9 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import UnknownTopicOrPartitionError
 
-from pipelines import kafka_broker as kb
 from pipelines.config import MAX_PAGE_BYTES, Topics
-from pipelines.kafka_admin import TOPIC_CONFIGS, create_topics, describe_topics, end_offsets
+from pipelines.kafka import broker as kb
+from pipelines.kafka.admin import TOPIC_CONFIGS, create_topics, describe_topics, end_offsets
 
 pytestmark = pytest.mark.integration
 
@@ -117,7 +117,7 @@ def test_status_reports_running(kafka_broker, capsys: pytest.CaptureFixture[str]
 
 
 def test_cli_parsers_register(tmp_path: Path) -> None:
-    from pipelines.kafka_admin import add_topics_parser
+    from pipelines.kafka.admin import add_topics_parser
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(required=True)

@@ -6,7 +6,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from pipelines.language import EXPECTED
+from pipelines.core.language import EXPECTED
 
 DATA = Path(__file__).parent / "data" / "language"
 

@@ -7,7 +7,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipelines.language_step import NAMESPACE, TagLanguages
+from pipelines.beam.steps.language import NAMESPACE, TagLanguages
 
 
 def _article(url: str, text: str, chrome: str = "") -> dict:

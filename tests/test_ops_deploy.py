@@ -12,10 +12,11 @@ import pytest
 import yaml
 
 from pipelines.config import DEPLOY_DIR, Topics
-from pipelines.kafka_admin import TOPIC_CONFIGS, topic_specs
-from pipelines.ops import flink_metrics, manifests
+from pipelines.kafka.admin import TOPIC_CONFIGS, topic_specs
+from pipelines.ops import manifests
+from pipelines.runners import flink_metrics
+from pipelines.runners.worker_pool import pool_settings
 from pipelines.versions import BEAM_VERSION, FLINK_MINOR
-from pipelines.worker_pool import pool_settings
 
 K8S = DEPLOY_DIR / "k8s"
 
@@ -110,7 +111,7 @@ def test_submit_job_and_exporter():
 
 def test_dockerfile_worker_image():
     text = (DEPLOY_DIR / "docker" / "Dockerfile").read_text()
-    assert 'ENTRYPOINT ["python", "-m", "pipelines.worker_pool"]' in text
+    assert 'ENTRYPOINT ["python", "-m", "pipelines.runners.worker_pool"]' in text
     assert 'CMD ["--service-port=50000", "--state-cache-mb=256"]' in text and "EXPOSE 50000" in text
     assert re.search(r"^FROM python:3\.11-", text, re.M), "the SDK harness must run the launcher's Python"
     assert "pip install --no-cache-dir ." in text
@@ -159,7 +160,7 @@ def test_prometheus_install_script_is_idempotent():
 
 def test_worker_pool_turns_the_state_cache_on(monkeypatch):
     """Beam's worker_pool_main starts workers with a 0-byte state cache; ours does not."""
-    from pipelines.pipeline import SDK_STATE_CACHE_MB
+    from pipelines.beam.job import SDK_STATE_CACHE_MB
 
     assert pool_settings(["--service_port=50000"])["state_cache_size"] == SDK_STATE_CACHE_MB << 20
     monkeypatch.setenv("NEWSBEAM_STATE_CACHE_MB", "64")
@@ -179,7 +180,7 @@ def test_worker_pool_serves_and_stops_on_sigterm():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.worker_pool", f"--service-port={port}"],
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.runners.worker_pool", f"--service-port={port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         channel = grpc.insecure_channel(f"localhost:{port}")
@@ -190,6 +191,6 @@ def test_worker_pool_serves_and_stops_on_sigterm():
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
-    from pipelines.pipeline import SDK_STATE_CACHE_MB
+    from pipelines.beam.job import SDK_STATE_CACHE_MB
 
     assert f"state cache {SDK_STATE_CACHE_MB} MB per worker" in out

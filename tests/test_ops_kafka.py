@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import codecs
+from pipelines.beam.job import JobSettings, run
+from pipelines.beam.kafka_io import KafkaMessage
 from pipelines.config import Topics
-from pipelines.kafka_io import KafkaMessage
-from pipelines.ledger import read_ledger
+from pipelines.core import codecs
+from pipelines.kafka.ledger import read_ledger
+from pipelines.kafka.produce import page_message, produce
+from pipelines.kafka.topics import count, read_all
 from pipelines.ops import dlq
 from pipelines.ops.lag import add_lag_parser, consumer_lag, summarize
 from pipelines.ops.status import add_status_parser, status
-from pipelines.pipeline import JobSettings, run
-from pipelines.produce import page_message, produce
-from pipelines.topic_dump import count, read_all
 
 pytestmark = pytest.mark.integration
 FIXES = Path(__file__).parent / "data" / "ops" / "fixes.py"
@@ -166,7 +166,7 @@ def test_status_reports_topics_configs_and_group(kafka_broker, topics, capsys):
 
     # a deployment whose stories topic lost compaction, and a missing DLQ topic
     broken = Topics(topics.prefix + "broken.")
-    from pipelines.kafka_admin import admin_client, topic_specs
+    from pipelines.kafka.admin import admin_client, topic_specs
 
     with admin_client(bootstrap) as admin:
         request = {name: {"num_partitions": spec.partitions, "replication_factor": -1,

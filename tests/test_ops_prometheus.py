@@ -19,18 +19,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.kafka_broker import free_port
+from pipelines.beam.job import JobSettings, cancel, run
+from pipelines.kafka.broker import free_port
+from pipelines.kafka.produce import messages_from_jsonl, produce
 from pipelines.ops.metrics_export import MetricsExporter
 from pipelines.ops.render import RULES_PATH
-from pipelines.pipeline import JobSettings, cancel, run
-from pipelines.produce import messages_from_jsonl, produce
-from pipelines.samplefeed.generate import write_feed
+from pipelines.quality.samplefeed.generate import write_feed
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not shutil.which("prometheus"), reason="Prometheus missing: deploy/prometheus/install.sh"),
 ]
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEEDS = Path(__file__).parent / "data" / "seeds"
 DEADLINE_S = 100  # per phase; the whole test stays under two minutes when things work
 
 
@@ -120,7 +120,7 @@ def test_prometheus_scrapes_a_streaming_run(kafka_broker, topics, messages, tmp_
 
     targets = []
     if runner == "FlinkRunner":
-        from pipelines.ops.flink_metrics import embedded_flink_metrics
+        from pipelines.runners.flink_metrics import embedded_flink_metrics
 
         reporter_port = free_port()
         for key, value in embedded_flink_metrics(reporter_port, conf_dir=tmp_path / "flink-conf").items():
@@ -143,7 +143,7 @@ def test_prometheus_scrapes_a_streaming_run(kafka_broker, topics, messages, tmp_
         raw_name = "newsbeam_pages_read_total" if runner == "PrismRunner" else \
             "flink_taskmanager_job_task_operator_newsbeam_pages_read"
         def progress() -> str:
-            from pipelines.topic_dump import count
+            from pipelines.kafka.topics import count
 
             outputs = count(bootstrap, topics.articles) + count(bootstrap, topics.dlq)
             return (f"{raw_name}={prom.scalar(f'sum({raw_name})')}, outputs on Kafka={outputs}, "

@@ -56,7 +56,7 @@ def test_filter_and_time_parsing():
 
 
 def test_decode_letter_handles_json_format_bytes():
-    from pipelines import codecs
+    from pipelines.core import codecs
 
     letter = {"stage": "decode", "error_class": "X", "reason": "r", "source_topic": "t", "source_partition": 0,
               "source_offset": 1, "original_key": b"key", "original_value": b"\x00\xffbin", "original_size": 5,

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import codecs
+from pipelines.beam.job import JobSettings, cancel, counters, run
 from pipelines.config import Topics
-from pipelines.ledger import dead_letter_stage, read_ledger
+from pipelines.core import codecs
+from pipelines.kafka.ledger import dead_letter_stage, read_ledger
+from pipelines.kafka.produce import messages_from_jsonl, produce
+from pipelines.kafka.topics import count, read_all
 from pipelines.ops.lag import consumer_lag, summarize
-from pipelines.pipeline import JobSettings, cancel, counters, run
-from pipelines.produce import messages_from_jsonl, produce
-from pipelines.samplefeed.generate import write_feed
-from pipelines.topic_dump import count, read_all
+from pipelines.quality.samplefeed.generate import write_feed
 
 pytestmark = pytest.mark.integration
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEEDS = Path(__file__).parent / "data" / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_bounded_run_ledger_and_dead_letters(kafka_broker, topics, feed, runner)
     assert {"__connect.errors.offset", "__connect.errors.stage", "__connect.errors.class.name"} <= set(headers)
 
     # Every article founds or joins exactly one story (the second half of the ledger).
-    from pipelines.demo import final_stories
+    from pipelines.cli.demo import final_stories
 
     stories = final_stories(bootstrap, topics.stories)
     members: dict[str, str] = {}
@@ -113,7 +113,7 @@ def test_replay_is_byte_identical_and_committed_group_reads_nothing(kafka_broker
     assert count(bootstrap, topics.articles) == len(first)
 
     replay = Topics(topics.prefix + "replay.")
-    from pipelines.kafka_admin import create_topics
+    from pipelines.kafka.admin import create_topics
 
     create_topics(bootstrap, replay)
     produce(bootstrap, replay.raw, messages_from_jsonl(path), progress=False)
@@ -170,7 +170,7 @@ def _undecided_articles(bootstrap: str, topics: Topics) -> set[str]:
     """The second half of the ledger in streaming: each article ends up a story member or, once an idle
     partition's watermark has moved on to the wall clock, one `dedup` dead letter saying why. Returns the
     articles that are neither yet."""
-    from pipelines.demo import final_stories
+    from pipelines.cli.demo import final_stories
 
     late = {}
     for record in read_all(bootstrap, topics.dlq):

@@ -6,8 +6,8 @@ import orjson
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines import codecs
-from pipelines.produce import messages_from_paths
+from pipelines.core import codecs
+from pipelines.kafka.produce import messages_from_paths
 
 
 def test_jsonl_envelopes_and_verbatim_values(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import StandardOptions, WorkerOptions
 
-from pipelines.cli import build_parser
-from pipelines.pipeline import SDK_STATE_CACHE_MB, JobSettings, beam_options
+from pipelines.beam.job import SDK_STATE_CACHE_MB, JobSettings, beam_options
+from pipelines.cli.main import build_parser
 
 
 def _options(**settings):

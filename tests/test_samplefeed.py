@@ -17,27 +17,19 @@ from itertools import combinations, pairwise
 from pathlib import Path
 from typing import Any
 
+import fastavro
 import pytest
 
-from pipelines.samplefeed import generate as gen
+from pipelines.quality.samplefeed import generate as gen
 
-try:
-    import fastavro
-except ImportError:  # pragma: no cover - fastavro is a project dependency
-    fastavro = None
-
-SEED_TEXT = "A seed article line.\nIndonesia Berita Terbaru, Indonesia Berita utama\n"
 CONTENT_KINDS = ("original", "followup", "syndicated")
 
 
 @pytest.fixture(scope="module")
-def seeds_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The user's seeds when this checkout has them, else a stand-in, so the tests run anywhere."""
-    if gen.DEFAULT_SEEDS_DIR.is_dir() and any(gen.DEFAULT_SEEDS_DIR.glob("*.txt")):
-        return gen.DEFAULT_SEEDS_DIR
-    path = tmp_path_factory.mktemp("seeds")
-    (path / "000_0123456789abcdef.txt").write_text(SEED_TEXT, encoding="utf-8")
-    return path
+def seeds_dir() -> Path:
+    """The user's seed pages, kept in the repository (tests/data/seeds)."""
+    assert any(gen.DEFAULT_SEEDS_DIR.glob("*.txt")), gen.DEFAULT_SEEDS_DIR
+    return gen.DEFAULT_SEEDS_DIR
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +52,7 @@ def _value(record: dict[str, Any]) -> bytes:
 def _decode(value: bytes) -> dict[str, Any] | None:
     """A strict reference decoder of DESIGN §1 (Avro single-object or JSON envelope)."""
     if value[:2] == b"\xc3\x01":
-        if len(value) < 10 or value[2:10] != gen.rawpage_fingerprint() or fastavro is None:
+        if len(value) < 10 or value[2:10] != gen.rawpage_fingerprint():
             return None
         schema = fastavro.parse_schema(json.loads(gen.RAWPAGE_SCHEMA.read_text()))
         try:
@@ -158,7 +150,6 @@ def test_malformed_messages_are_undecodable(feed: list[dict[str, Any]]) -> None:
     assert all(_value(r) != _value(s) for r, s in combinations(bad, 2))
 
 
-@pytest.mark.skipif(fastavro is None, reason="fastavro not installed")
 def test_fingerprint_matches_fastavro() -> None:
     from fastavro.schema import fingerprint, to_parsing_canonical_form
 

@@ -6,7 +6,7 @@ import avro.schema
 import pytest
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from pipelines.codecs import RECORD_NAMES, schema_path
+from pipelines.core.codecs import RECORD_NAMES, schema_path
 
 HISTORY = Path(__file__).parent / "data" / "schema_history"
 

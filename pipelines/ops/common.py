@@ -26,7 +26,7 @@ def bootstrap_of(args: argparse.Namespace) -> str:
     """An explicit --bootstrap, else what `newsbeam kafka` and the environment say."""
     if getattr(args, "bootstrap", None):
         return str(args.bootstrap)
-    from pipelines.kafka_broker import default_bootstrap
+    from pipelines.kafka.broker import default_bootstrap
 
     return default_bootstrap()
 

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines import codecs
-from pipelines.dead_letters import STAGES, dead_letter_key
+from pipelines.core import codecs
+from pipelines.core.dead_letters import STAGES, dead_letter_key
 from pipelines.ops.common import add_target_arguments, bootstrap_of, consumer, print_json, table, topics_of
 from pipelines.ops.logging_setup import progress, progress_bar
 
@@ -305,8 +305,8 @@ def replay(bootstrap: str, dlq_topic: str, target_topic: str, flt: Filter | None
            timestamp: str = "original", check_replayed: bool = True, dry_run: bool = False,
            producer_config: Mapping[str, Any] | None = None, show_progress: bool = True) -> ReplayReport:
     """Re-inject selected dead letters' original key/bytes into `target_topic`; see the module doc."""
-    from pipelines.kafka_io import KafkaMessage
-    from pipelines.produce import produce
+    from pipelines.beam.kafka_io import KafkaMessage
+    from pipelines.kafka.produce import produce
 
     items = select(bootstrap, dlq_topic, flt, limit, show_progress=show_progress)
     report = ReplayReport(selected=len(items), target=target_topic)

@@ -45,7 +45,7 @@ def committed_offsets(bootstrap: str, group_id: str, topic: str,
     """Partition -> committed offset of `group_id` on `topic` (partitions never committed are absent)."""
     import kafka.errors as kerrors
 
-    from pipelines.kafka_admin import admin_client
+    from pipelines.kafka.admin import admin_client
 
     deadline = time.monotonic() + 30
     with admin_client(bootstrap, client_config) as admin:

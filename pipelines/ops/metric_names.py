@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.dead_letters import STAGES
-from pipelines.language.codes import METRIC_CODES
+from pipelines.core.dead_letters import STAGES
+from pipelines.core.language.codes import METRIC_CODES
 
 NAMESPACE = "newsbeam"
 FLINK_OPERATOR_PREFIX = "flink_taskmanager_job_task_operator_"
@@ -68,7 +68,7 @@ def _build() -> dict[str, Metric]:
     for stage in STAGES:
         emitted = stage in ("decode", "extract", "dedup")
         metrics.append(Metric(f"dead_letters_{stage}", f"dead letters of stage {stage}", pending=not emitted))
-    # pipelines/language/codes.metric_name bounds these: one per expected language, und, other
+    # pipelines/core/language/codes.metric_name bounds these: one per expected language, und, other
     for code in sorted(METRIC_CODES | {"other"}):
         metrics.append(Metric(f"lang_{code}", f"articles whose language is {code}", dynamic=True))
     return {m.name: m for m in metrics}

@@ -340,8 +340,8 @@ class MetricsExporter:
 def start_for_job(result: Any, job: Any, port: int, *, interval_s: float = 5.0) -> MetricsExporter:
     """The pipeline.run hook: export the job's counters and its Kafka lag on `port`.
 
-    `job` is a pipelines.pipeline.JobSettings. On FlinkRunner only the Kafka side is exported:
-    Flink's reporter publishes the live counters (see pipelines.ops.flink_metrics), and the job
+    `job` is a pipelines.beam.job.JobSettings. On FlinkRunner only the Kafka side is exported:
+    Flink's reporter publishes the live counters (see pipelines.runners.flink_metrics), and the job
     server's own metrics would shadow them in the recording rules, which prefer the exporter's."""
     with_counters = getattr(job, "runner", None) != "FlinkRunner"
     return MetricsExporter(port, result=result if with_counters else None, bootstrap=job.bootstrap,

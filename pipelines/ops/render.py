@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from pipelines.config import DEPLOY_DIR
-from pipelines.dead_letters import STAGES
+from pipelines.core.dead_letters import STAGES
 from pipelines.ops.metric_names import LANG_CODES, LANG_COUNTERS, REGISTRY, direct_name, flink_name
 
 RULES_PATH = DEPLOY_DIR / "prometheus" / "rules" / "newsbeam.rules.yml"

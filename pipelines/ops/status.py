@@ -21,7 +21,7 @@ OK, DEGRADED, DOWN = "ok", "degraded", "down"
 
 def check_broker(bootstrap: str, client_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Cluster id, broker count and round-trip time, or the error."""
-    from pipelines.kafka_admin import admin_client
+    from pipelines.kafka.admin import admin_client
 
     t0 = time.monotonic()
     try:
@@ -41,7 +41,7 @@ def check_broker(bootstrap: str, client_config: Mapping[str, Any] | None = None)
 
 def check_topics(bootstrap: str, topics: Topics, client_config: Mapping[str, Any] | None = None) -> list[dict]:
     """Per topic: present, partitions vs declared, and every declared config that differs."""
-    from pipelines.kafka_admin import describe_topics, topic_specs
+    from pipelines.kafka.admin import describe_topics, topic_specs
 
     specs = topic_specs(topics)
     described = describe_topics(bootstrap, list(specs), client_config=client_config)
@@ -66,7 +66,7 @@ def check_topics(bootstrap: str, topics: Topics, client_config: Mapping[str, Any
 def check_group(bootstrap: str, topics: Topics, group_id: str,
                 client_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Group state (Empty is normal: the pipeline assigns partitions itself) and its lag."""
-    from pipelines.kafka_admin import admin_client
+    from pipelines.kafka.admin import admin_client
     from pipelines.ops.lag import consumer_lag, summarize
 
     with admin_client(bootstrap, client_config) as admin:

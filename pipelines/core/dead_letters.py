@@ -1,0 +1,51 @@
+"""Dead-letter records: every input that cannot become an article, with where it came from and why.
+
+`failed_at` is the failed record's own Kafka timestamp, not the wall clock, so replaying the same
+offsets yields byte-identical dead letters under the same key (idempotent, keyed writes)."""
+
+from __future__ import annotations
+
+from pipelines.beam.kafka_io import KafkaMessage, KafkaRecord
+
+MAX_ORIGINAL_BYTES = 1024 * 1024
+# Private article key (never written out): the source record of an article that came later than
+# dedup's allowed lateness; set by ExtractArticles, turned into a `dedup` dead letter by dedup.
+LATE_RECORD_KEY = "_late"
+STAGES = ("decode", "extract", "language", "dedup")
+
+
+def dead_letter(record: KafkaRecord, stage: str, error_class: str, reason: str) -> dict:
+    value = record.value or b""
+    return {
+        "stage": stage,
+        "error_class": error_class,
+        "reason": reason,
+        "source_topic": record.topic,
+        "source_partition": record.partition,
+        "source_offset": record.offset,
+        "original_key": record.key,
+        "original_value": value[:MAX_ORIGINAL_BYTES],
+        "original_size": len(value),
+        "failed_at": record.timestamp_ms,
+    }
+
+
+def dead_letter_key(letter: dict) -> bytes:
+    """Topic/partition/offset: one failed input, one key, however often it is replayed."""
+    return f"{letter['source_topic']}/{letter['source_partition']}/{letter['source_offset']}".encode()
+
+
+def dead_letter_headers(letter: dict) -> tuple[tuple[str, bytes], ...]:
+    """Kafka Connect's error-context header names, so existing DLQ tooling can read them."""
+    return (
+        ("__connect.errors.topic", letter["source_topic"].encode()),
+        ("__connect.errors.partition", str(letter["source_partition"]).encode()),
+        ("__connect.errors.offset", str(letter["source_offset"]).encode()),
+        ("__connect.errors.stage", letter["stage"].encode()),
+        ("__connect.errors.class.name", letter["error_class"].encode()),
+        ("__connect.errors.exception.message", letter["reason"].encode()[:1000]),
+    )
+
+
+def to_message(letter: dict, value: bytes) -> KafkaMessage:
+    return KafkaMessage(dead_letter_key(letter), value, dead_letter_headers(letter), letter["failed_at"])

@@ -1,6 +1,0 @@
-"""Article extraction, free of Beam so it can be unit-tested and benchmarked alone."""
-
-from pipelines.extract.errors import ExtractError
-from pipelines.extract.page import EXTRACTOR, VERSION, body_from_blocks, extract_article
-
-__all__ = ["EXTRACTOR", "VERSION", "ExtractError", "body_from_blocks", "extract_article"]

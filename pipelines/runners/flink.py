@@ -1,0 +1,99 @@
+"""FlinkRunner settings: Beam's Flink job server, assembled by Maven and staged by path.
+
+Beam's Python FlinkRunner downloads `beam-runners-flink-<flink>-job-server-<beam>.jar` at run time
+unless given a path; this project never lets it. That prebuilt jar is not served by the registry
+we build from, but `beam-runners-flink-<flink>:<beam>` and all its dependencies are, so
+deploy/flink/pom.xml shades them into one runnable jar (main class FlinkJobServerDriver), built
+once into the cache."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pipelines.config import DEPLOY_DIR, cache_dir
+from pipelines.versions import BEAM_VERSION, FLINK_MINOR
+
+POM = DEPLOY_DIR / "flink" / "pom.xml"
+# Flink on Java 17 needs these packages opened for its reflection-based serializers.
+JAVA17_OPENS = (
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--add-opens=java.base/java.util=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.net=ALL-UNNAMED",
+)
+
+
+class FlinkUnavailable(RuntimeError):
+    """The Flink job server jar could not be assembled."""
+
+
+def job_server_jar_path(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) -> Path:
+    return cache_dir() / "jars" / f"beam-runners-flink-{flink}-job-server-{beam}.jar"
+
+
+def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) -> Path:
+    """The job server jar: NEWSBEAM_FLINK_JOB_SERVER_JAR if set, else built once with Maven."""
+    explicit = os.environ.get("NEWSBEAM_FLINK_JOB_SERVER_JAR")
+    if explicit:
+        return Path(explicit)
+    target = job_server_jar_path(beam, flink)
+    if target.exists():
+        return target
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise FlinkUnavailable("Maven (`mvn`) is needed to assemble the Flink job server jar")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / ".flink-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return target
+        build_dir = cache_dir() / f"flink-build-{beam}-{flink}"
+        build_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(POM, build_dir / "pom.xml")
+        built = subprocess.run(
+            [mvn, "-q", "-B", "-f", str(build_dir / "pom.xml"), "package",
+             f"-Dbeam.version={beam}", f"-Dflink.minor={flink}"],
+            capture_output=True, text=True,
+        )
+        jar = build_dir / "target" / "newsbeam-flink-job-server.jar"
+        if built.returncode != 0 or not jar.exists():
+            log = built.stdout[-2000:] + built.stderr[-2000:]
+            raise FlinkUnavailable(f"building the Flink job server failed:\n{log}")
+        tmp = target.with_suffix(".tmp")
+        shutil.move(str(jar), tmp)
+        tmp.rename(target)
+        shutil.rmtree(build_dir / "target", ignore_errors=True)
+    return target
+
+
+def flink_args(flink_master: str, metrics_port: int | str | None = None) -> list[str]:
+    """Beam options for FlinkRunner: staged jar, LOOPBACK locally, EXTERNAL worker pool on a cluster.
+
+    With `metrics_port` (a port or range such as "9250-9260"), the embedded Flink gets the
+    Prometheus reporter (deploy/flink/conf) and publishes the pipeline's counters itself."""
+    jar = ensure_job_server_jar()
+    if metrics_port is not None and flink_master in ("[local]", "[auto]"):
+        from pipelines.runners.flink_metrics import embedded_flink_metrics
+
+        env = embedded_flink_metrics(metrics_port, jar)
+        os.environ["FLINK_CONF_DIR"] = env["FLINK_CONF_DIR"]  # read by the job server subprocess
+        jar = Path(env["NEWSBEAM_FLINK_JOB_SERVER_JAR"])
+    args = [
+        f"--flink_job_server_jar={jar}",
+        f"--flink_master={flink_master}",
+        f"--flink_version={FLINK_MINOR}",
+    ]
+    args += [f"--job_server_jvm_property={opt}" for opt in JAVA17_OPENS]
+    if flink_master in ("[local]", "[auto]"):
+        args.append("--environment_type=LOOPBACK")
+    else:
+        pool = os.environ.get("NEWSBEAM_WORKER_POOL", "localhost:50000")
+        args += ["--environment_type=EXTERNAL", f"--environment_config={pool}"]
+    return args
