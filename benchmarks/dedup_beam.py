@@ -31,12 +31,12 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from benchmarks.dedup import labeled_items
-from pipelines.beam.job import counters
 from pipelines.beam.steps.dedup.transform import DedupStories
 from pipelines.core import codecs
 from pipelines.core.dedup.signature import event_time_ms
 from pipelines.core.dedup.stories import HORIZON_MS, cluster
 from pipelines.quality.evaluation.dedup import pairwise, to_doc
+from pipelines.runners.launch import counters
 
 
 def as_articles(docs: list[dict]) -> list[dict]:
@@ -53,7 +53,7 @@ def run_beam(articles: list[dict], workers: int, out_dir: Path) -> tuple[float, 
     prefix = str(out_dir / "stories")
     start = time.perf_counter()
     p = beam.Pipeline(options=options)
-    stories, _links, _late = (
+    stories, _links = (
         p
         | "Articles" >> beam.Create(articles)
         | "Stamp" >> beam.Map(lambda a: beam.window.TimestampedValue(a, event_time_ms(a) / 1000))

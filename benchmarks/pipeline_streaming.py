@@ -20,13 +20,14 @@ from pipelines.config import Topics
 
 
 def streaming_run(pages: list[dict], runner: str, settle_s: float, timeout_s: float) -> dict:
-    from pipelines.beam.job import JobSettings, cancel, run
+    from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
     from pipelines.kafka.ledger import read_ledger
     from pipelines.kafka.produce import page_message, produce
     from pipelines.kafka.topics import count
     from pipelines.ops.lag import consumer_lag, summarize
+    from pipelines.runners.launch import cancel, run
 
     ensure_kafka_jars()
     with KafkaBroker() as broker:

@@ -47,10 +47,11 @@ def bare_extract_and_tag(pages: list[dict]) -> tuple[float, float]:
 
 
 def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool = True) -> tuple[float, dict]:
-    from pipelines.beam.job import JobSettings, counters, run
+    from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
     from pipelines.kafka.produce import page_message, produce
+    from pipelines.runners.launch import counters, run
 
     ensure_kafka_jars()
     with KafkaBroker() as broker:

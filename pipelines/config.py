@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+NAMESPACE = "newsbeam"
+"""The Beam metrics namespace of every counter the job emits (DESIGN §7)."""
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -54,3 +58,35 @@ class Topics:
 DEFAULT_BOOTSTRAP = os.environ.get("NEWSBEAM_BOOTSTRAP", "127.0.0.1:9092")
 DEFAULT_GROUP_ID = "newsbeam-pipeline"
 MAX_PAGE_BYTES = 10 * 1024 * 1024
+RUNNERS = ("DirectRunner", "PrismRunner", "FlinkRunner")
+SDK_STATE_CACHE_MB = 256  # Beam 2.62 ships it off: each state read is then a round trip to the runner
+
+
+@dataclass
+class JobSettings:
+    """What `newsbeam run` decides; the Beam options are derived from it in `beam_options`."""
+
+    bootstrap: str = DEFAULT_BOOTSTRAP
+    topics: Topics = field(default_factory=Topics)
+    group_id: str = DEFAULT_GROUP_ID
+    runner: str = "DirectRunner"
+    mode: str = "bounded"  # bounded | streaming
+    start: str = "committed"  # committed | earliest | latest
+    output_format: str = "avro"  # avro | json on Kafka
+    output_dir: str | None = None
+    file_format: str = "jsonl"  # jsonl | avro for the lake sink
+    max_page_bytes: int = MAX_PAGE_BYTES
+    commit_offsets: bool = True
+    consumer_config: dict[str, Any] = field(default_factory=dict)
+    producer_config: dict[str, Any] = field(default_factory=dict)
+    flink_master: str = "[local]"
+    direct_workers: int = 1
+    learn_boilerplate: bool = False
+    horizon_ms: int = 48 * 3600 * 1000
+    allowed_lateness_ms: int = 600_000  # the lateness rule of core.records.is_late (streaming only)
+    dedup: bool = True
+    metrics_port: int | None = None
+    flink_metrics_port: str | None = None  # Flink's own Prometheus reporter (embedded Flink)
+    flink_batch: bool = False  # bounded runs on Flink's batch (DataSet) mode instead of its streaming mode
+    state_cache_mb: int = SDK_STATE_CACHE_MB  # SDK harness cache of keyed state (portable runners)
+    extra_beam_args: list[str] = field(default_factory=list)

@@ -13,8 +13,8 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.utils.timestamp import Timestamp
 
+from pipelines.beam.lake import WriteJsonLines
 from pipelines.beam.steps.dedup.transform import DedupStories, dedup_docs
-from pipelines.beam.steps.transforms import WriteJsonLines
 from pipelines.core.dedup.stories import cluster
 from pipelines.quality.evaluation.dedup import to_doc
 
@@ -48,7 +48,7 @@ def _run(articles: list[dict], workers: int = 1, shuffle_seed: int | None = None
             | beam.Create(items, reshuffle=workers > 1)
             | beam.Map(lambda a: beam.window.TimestampedValue(a, a["fetched_at"] / 1000))
         )
-        stories, links, _late = stamped | DedupStories(expire_state=expire_state)
+        stories, links = stamped | DedupStories(expire_state=expire_state)
         stories | "KeepStories" >> WriteJsonLines(str(out / "stories"))
         links | "KeepLinks" >> WriteJsonLines(str(out / "links"))
 
@@ -148,7 +148,7 @@ def test_event_time_out_of_order_and_expiry_with_test_stream():
     )
     options = beam.options.pipeline_options.PipelineOptions(["--streaming"])
     with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
-        stories, _links, _late = p | stream | DedupStories()
+        stories, _links = p | stream | DedupStories()
         membership = (
             stories
             | beam.WindowInto(beam.window.GlobalWindows(), trigger=beam.trigger.AfterWatermark(),
@@ -161,18 +161,15 @@ def test_event_time_out_of_order_and_expiry_with_test_stream():
         assert_that(membership, equal_to([("copy", "senior"), ("far",)]))
 
 
-def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories():
-    """An article the source marked late (its record trailed its partition's watermark by more than
-    the allowed lateness) is not merged anywhere: it becomes one `dedup` dead letter with the
-    figures in its reason, while an on-time copy of it still founds a story."""
-    from pipelines.beam.kafka_io import KafkaRecord
-    from pipelines.core.dead_letters import LATE_RECORD_KEY as LATE
+def test_late_articles_join_no_story():
+    """An article of a record marked late is left out of dedup, while an on-time copy of it still
+    founds a story: its story was decided without it, so it cannot join one on every replay."""
+    from pipelines.core.dead_letters import LATE_ARTICLE_KEY
 
     base = _articles()[0]
     t0 = base["fetched_at"]
-    record = KafkaRecord("raw", 2, 41, b"k", b"<html>original bytes</html>", t0 - 3_600_000, (), 3_000_000)
     late = {**base, "page_id": "late", "url": "https://l.example/a", "canonical_url": "https://l.example/a",
-            LATE: record}
+            LATE_ARTICLE_KEY: True}
     stream = (
         TestStream()
         .advance_watermark_to(Timestamp.of(t0 / 1000 - 10))
@@ -183,7 +180,7 @@ def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories()
     )
     options = beam.options.pipeline_options.PipelineOptions(["--streaming"])
     with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
-        stories, _links, letters = p | stream | DedupStories(decision_delay_ms=600_000)
+        stories, _links = p | stream | DedupStories(allowed_lateness_ms=600_000)
         members = (
             stories
             | beam.FlatMap(lambda s: [m["page_id"] for m in s["members"]])
@@ -192,28 +189,36 @@ def test_records_beyond_the_allowed_lateness_leave_as_dead_letters_not_stories()
             | beam.Distinct()
         )
         assert_that(members, equal_to([base["page_id"]]), label="only the on-time article is a member")
-        summary = letters | beam.Map(lambda d: (d["stage"], d["error_class"], d["source_partition"],
-                                                d["source_offset"], d["original_value"],
-                                                "3000000 ms" in d["reason"] and "600000 ms" in d["reason"]))
-        assert_that(summary, equal_to([("dedup", "LateRecord", 2, 41, b"<html>original bytes</html>", True)]),
-                    label="one dead letter with the figures")
 
 
-def test_extraction_marks_records_behind_their_partition_watermark():
-    from pipelines.beam.kafka_io import KafkaRecord, behind_watermark
-    from pipelines.beam.steps.transforms import _ExtractFn
-    from pipelines.core.dead_letters import LATE_RECORD_KEY as LATE
+def test_records_beyond_the_allowed_lateness_are_marked_and_dead_lettered_once():
+    """The lateness step: a record trailing its partition's watermark by more than the allowed
+    lateness goes on marked late (its article is still written) and yields one `dedup`/`LateRecord`
+    dead letter with the figures and the original bytes; an on-time record passes unchanged."""
+    from pipelines.beam.steps.decode_extract import _ExtractFn
+    from pipelines.beam.steps.lateness import DEAD, _SplitLateFn
+    from pipelines.core.dead_letters import LATE_ARTICLE_KEY
+    from pipelines.core.records import KafkaRecord, behind_watermark
 
     assert behind_watermark([10, 30, 20, 5, 40, 40, 39]) == [0, 0, 10, 25, 0, 0, 1]
+    on_time = KafkaRecord("raw", 2, 41, b"k", b"<html>original bytes</html>", 1_000, (), 600_000)
+    late = on_time._replace(behind_ms=3_000_000)
+    split = _SplitLateFn(600_000)
+    assert list(split.process(on_time)) == [on_time]
+    letter, marked = list(split.process(late))
+    assert letter.tag == DEAD and marked == late._replace(late=True)
+    summary = {k: letter.value[k] for k in ("stage", "error_class", "source_partition", "source_offset",
+                                             "original_value")}
+    assert summary == {"stage": "dedup", "error_class": "LateRecord", "source_partition": 2,
+                       "source_offset": 41, "original_value": b"<html>original bytes</html>"}
+    assert "3000000 ms" in letter.value["reason"] and "600000 ms" in letter.value["reason"]
+
     page = {"url": "https://x.example/a", "source": "x", "fetched_at": 1_000, "published_at": None,
             "content_type": "text/plain", "charset": None, "headers": {},
             "body": b"Title of the page\n\nA first paragraph with enough words to be an article body here."}
-    on_time = KafkaRecord("raw", 0, 1, None, b"", 1_000, (), 600_000)
-    late = on_time._replace(behind_ms=600_001)
-    fn = _ExtractFn(1 << 20, allowed_lateness_ms=600_000)
-    assert LATE not in next(iter(fn.process((on_time, page))))
-    assert next(iter(fn.process((late, page))))[LATE] == late
-    assert LATE not in next(iter(_ExtractFn(1 << 20).process((late, page)))), "no dedup, no lateness"
+    extract = _ExtractFn(1 << 20)
+    assert LATE_ARTICLE_KEY not in next(iter(extract.process((on_time, page))))
+    assert next(iter(extract.process((marked, page))))[LATE_ARTICLE_KEY] is True
 
 
 def test_bucket_entries_round_trip_compactly():

@@ -160,7 +160,7 @@ def test_prometheus_install_script_is_idempotent():
 
 def test_worker_pool_turns_the_state_cache_on(monkeypatch):
     """Beam's worker_pool_main starts workers with a 0-byte state cache; ours does not."""
-    from pipelines.beam.job import SDK_STATE_CACHE_MB
+    from pipelines.config import SDK_STATE_CACHE_MB
 
     assert pool_settings(["--service_port=50000"])["state_cache_size"] == SDK_STATE_CACHE_MB << 20
     monkeypatch.setenv("NEWSBEAM_STATE_CACHE_MB", "64")
@@ -191,6 +191,6 @@ def test_worker_pool_serves_and_stops_on_sigterm():
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
-    from pipelines.beam.job import SDK_STATE_CACHE_MB
+    from pipelines.config import SDK_STATE_CACHE_MB
 
     assert f"state cache {SDK_STATE_CACHE_MB} MB per worker" in out

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.beam.job import JobSettings, run
-from pipelines.beam.kafka_io import KafkaMessage
-from pipelines.config import Topics
+from pipelines.config import JobSettings, Topics
 from pipelines.core import codecs
+from pipelines.core.records import KafkaMessage
 from pipelines.kafka.ledger import read_ledger
 from pipelines.kafka.produce import page_message, produce
 from pipelines.kafka.topics import count, read_all
 from pipelines.ops import dlq
 from pipelines.ops.lag import add_lag_parser, consumer_lag, summarize
 from pipelines.ops.status import add_status_parser, status
+from pipelines.runners.launch import run
 
 pytestmark = pytest.mark.integration
 FIXES = Path(__file__).parent / "data" / "ops" / "fixes.py"

@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.beam.job import JobSettings, cancel, run
+from pipelines.config import JobSettings
 from pipelines.kafka.broker import free_port
 from pipelines.kafka.produce import messages_from_jsonl, produce
 from pipelines.ops.metrics_export import MetricsExporter
 from pipelines.ops.render import RULES_PATH
 from pipelines.quality.samplefeed.generate import write_feed
+from pipelines.runners.launch import cancel, run
 
 pytestmark = [
     pytest.mark.integration,
@@ -129,7 +130,7 @@ def test_prometheus_scrapes_a_streaming_run(kafka_broker, topics, messages, tmp_
     # Flink streaming checkpoints (pipeline.FLINK_CHECKPOINT_MS, 2 s here) and commits offsets when
     # a checkpoint completes, so the lag returns to 0 on both runners.
     job = JobSettings(bootstrap=bootstrap, topics=topics, group_id=group, runner=runner, mode="streaming",
-                      decision_delay_ms=5_000,
+                      allowed_lateness_ms=5_000,
                       extra_beam_args=["--checkpointing_interval=2000"] if runner == "FlinkRunner" else [])
     result = run(job, wait=False)
     exporter = prom = None

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.beam.job import JobSettings, cancel, counters, run
-from pipelines.config import Topics
+from pipelines.config import JobSettings, Topics
 from pipelines.core import codecs
 from pipelines.kafka.ledger import dead_letter_stage, read_ledger
 from pipelines.kafka.produce import messages_from_jsonl, produce
 from pipelines.kafka.topics import count, read_all
 from pipelines.ops.lag import consumer_lag, summarize
 from pipelines.quality.samplefeed.generate import write_feed
+from pipelines.runners.launch import cancel, counters, run
 
 pytestmark = pytest.mark.integration
 SEEDS = Path(__file__).parent / "data" / "seeds"
@@ -134,7 +134,7 @@ def test_streaming_picks_up_new_records_and_cancels(kafka_broker, topics, feed, 
     produce(bootstrap, topics.raw, early, progress=False)
     result = run(
         JobSettings(bootstrap=bootstrap, topics=topics, group_id=f"s-{topics.prefix}", runner=runner,
-                    mode="streaming", decision_delay_ms=5_000),
+                    mode="streaming", allowed_lateness_ms=5_000),
         wait=False,
     )
     try:

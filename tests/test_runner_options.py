@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import StandardOptions, WorkerOptions
 
-from pipelines.beam.job import SDK_STATE_CACHE_MB, JobSettings, beam_options
 from pipelines.cli.main import build_parser
+from pipelines.config import SDK_STATE_CACHE_MB, JobSettings
+from pipelines.runners.options import beam_options
 
 
 def _options(**settings):

@@ -16,11 +16,10 @@ Writing goes through an idempotent producer (`acks=all`) flushed before each bun
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
@@ -29,55 +28,10 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 
+from pipelines.config import NAMESPACE
+from pipelines.core.records import UNBOUNDED_END, KafkaMessage, KafkaRecord, PartitionSlice
+
 LOG = logging.getLogger(__name__)
-NAMESPACE = "newsbeam"
-UNBOUNDED_END = sys.maxsize
-
-
-class KafkaRecord(NamedTuple):
-    """One consumed record; carried to the dead-letter step so failures keep their coordinates."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp_ms: int
-    headers: tuple[tuple[str, bytes], ...]
-    # How far this record's timestamp trails the partition's watermark when it was read (0 when
-    # it is the newest so far). A function of the partition's log, so replays agree on it.
-    behind_ms: int = 0
-
-
-def behind_watermark(timestamps: Iterable[int]) -> list[int]:
-    """For each timestamp of a partition in offset order: how far it trails the highest one before
-    it, which is what the reader's watermark stands at when it reads that record (catch-up reads;
-    an idle streaming partition also advances the watermark from the wall clock)."""
-    high = None
-    out = []
-    for ts in timestamps:
-        out.append(0 if high is None or ts >= high else high - ts)
-        high = ts if high is None else max(high, ts)
-    return out
-
-
-class PartitionSlice(NamedTuple):
-    """The work of one partition: read offsets [start, stop); stop is UNBOUNDED_END when streaming."""
-
-    topic: str
-    partition: int
-    start: int
-    stop: int
-    chunk: int = 20000  # bounded slices split into ranges of this many offsets
-
-
-class KafkaMessage(NamedTuple):
-    """One record to produce: key, value, headers and the event time it carries."""
-
-    key: bytes | None
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...]
-    timestamp_ms: int | None
 
 
 def _consumer(bootstrap: str, group_id: str | None, config: dict[str, Any]):

@@ -8,11 +8,11 @@ import textwrap
 import time
 from pathlib import Path
 
-from pipelines.beam.job import JobSettings, counters, run
-from pipelines.config import Topics
+from pipelines.config import JobSettings, Topics
 from pipelines.core import codecs
 from pipelines.kafka.ledger import read_ledger
 from pipelines.kafka.topics import count, dead_letter_reasons, read_all
+from pipelines.runners.launch import counters, run
 
 
 def _section(title: str) -> None:

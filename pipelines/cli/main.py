@@ -30,7 +30,8 @@ def resolve_bootstrap(value: str | None) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.beam.job import JobSettings, counters, run
+    from pipelines.config import JobSettings
+    from pipelines.runners.launch import counters, run
 
     job = JobSettings(
         bootstrap=resolve_bootstrap(args.bootstrap),
@@ -51,7 +52,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         metrics_port=args.metrics_port,
         flink_metrics_port=args.flink_metrics_port,
         horizon_ms=int(args.horizon_hours * 3600_000),
-        decision_delay_ms=int(args.decision_delay_s * 1000),
+        allowed_lateness_ms=int(args.allowed_lateness_s * 1000),
         extra_beam_args=args.beam_args,
     )
     result = run(job, wait=True)
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-dedup", action="store_true", help="articles and dead letters only: no stories or links")
     run.add_argument("--horizon-hours", type=float, default=48.0,
                      help="copies further apart in event time than this are different stories")
-    run.add_argument("--allowed-lateness-s", "--decision-delay-s", dest="decision_delay_s", type=float,
+    run.add_argument("--allowed-lateness-s", type=float,
                      default=600.0,
                      help="a page's story is decided this long (watermark time) after it; records trailing "
                           "their partition by more go to the DLQ (stage dedup) after being written as articles")

@@ -5,13 +5,13 @@ offsets yields byte-identical dead letters under the same key (idempotent, keyed
 
 from __future__ import annotations
 
-from pipelines.beam.kafka_io import KafkaMessage, KafkaRecord
+from pipelines.core.records import KafkaMessage, KafkaRecord
 
 MAX_ORIGINAL_BYTES = 1024 * 1024
-# Private article key (never written out): the source record of an article that came later than
-# dedup's allowed lateness; set by ExtractArticles, turned into a `dedup` dead letter by dedup.
-LATE_RECORD_KEY = "_late"
-STAGES = ("decode", "extract", "language", "dedup")
+# Private article key (never written out): True on the article of a record that came later than
+# the allowed lateness (core.records.is_late). Such an article is written but joins no story.
+LATE_ARTICLE_KEY = "_late"
+STAGES = ("decode", "extract", "dedup")
 
 
 def dead_letter(record: KafkaRecord, stage: str, error_class: str, reason: str) -> dict:
@@ -49,3 +49,11 @@ def dead_letter_headers(letter: dict) -> tuple[tuple[str, bytes], ...]:
 
 def to_message(letter: dict, value: bytes) -> KafkaMessage:
     return KafkaMessage(dead_letter_key(letter), value, dead_letter_headers(letter), letter["failed_at"])
+
+
+def late_dead_letter(record: KafkaRecord, allowed_lateness_ms: int) -> dict:
+    """The `dedup` dead letter of a late record: its article is written, but it joins no story,
+    because its story was decided without it (core.records.is_late)."""
+    reason = (f"late: event time {record.timestamp_ms} trails its partition's watermark by {record.behind_ms} ms, "
+              f"more than the allowed lateness of {allowed_lateness_ms} ms; its article is written but joins no story")
+    return dead_letter(record, "dedup", "LateRecord", reason)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import orjson
 
-from pipelines.beam.kafka_io import KafkaMessage
 from pipelines.core import codecs
+from pipelines.core.records import KafkaMessage
 
 
 def _open_text(path: Path) -> io.TextIOBase:

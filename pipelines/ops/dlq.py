@@ -305,7 +305,7 @@ def replay(bootstrap: str, dlq_topic: str, target_topic: str, flt: Filter | None
            timestamp: str = "original", check_replayed: bool = True, dry_run: bool = False,
            producer_config: Mapping[str, Any] | None = None, show_progress: bool = True) -> ReplayReport:
     """Re-inject selected dead letters' original key/bytes into `target_topic`; see the module doc."""
-    from pipelines.beam.kafka_io import KafkaMessage
+    from pipelines.core.records import KafkaMessage
     from pipelines.kafka.produce import produce
 
     items = select(bootstrap, dlq_topic, flt, limit, show_progress=show_progress)

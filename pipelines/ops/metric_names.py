@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.config import NAMESPACE  # noqa: E402
 from pipelines.core.dead_letters import STAGES
 from pipelines.core.language.codes import METRIC_CODES
 
-NAMESPACE = "newsbeam"
 FLINK_OPERATOR_PREFIX = "flink_taskmanager_job_task_operator_"
 
 

@@ -340,7 +340,7 @@ class MetricsExporter:
 def start_for_job(result: Any, job: Any, port: int, *, interval_s: float = 5.0) -> MetricsExporter:
     """The pipeline.run hook: export the job's counters and its Kafka lag on `port`.
 
-    `job` is a pipelines.beam.job.JobSettings. On FlinkRunner only the Kafka side is exported:
+    `job` is a pipelines.config.JobSettings. On FlinkRunner only the Kafka side is exported:
     Flink's reporter publishes the live counters (see pipelines.runners.flink_metrics), and the job
     server's own metrics would shadow them in the recording rules, which prefer the exporter's."""
     with_counters = getattr(job, "runner", None) != "FlinkRunner"

@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 
-from pipelines.beam.job import SDK_STATE_CACHE_MB
+from pipelines.config import SDK_STATE_CACHE_MB
 
 LOG = logging.getLogger("newsbeam.worker_pool")
 

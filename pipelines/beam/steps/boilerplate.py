@@ -20,9 +20,8 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Duration, Timestamp
 
+from pipelines.config import NAMESPACE  # noqa: E402
 from pipelines.core.extract.boilerplate import BoilerplateConfig, SiteBoilerplate, site_key
-
-NAMESPACE = "newsbeam"
 
 
 class _LearnDoFn(beam.DoFn):

@@ -15,9 +15,9 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
 
+from pipelines.config import NAMESPACE  # noqa: E402
 from pipelines.core.language import EXPECTED, LanguageTagger, metric_name, tag_article
 
-NAMESPACE = "newsbeam"
 _LOG = logging.getLogger(__name__)
 
 

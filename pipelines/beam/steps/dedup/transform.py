@@ -15,10 +15,10 @@ Buckets (4,096 shards of the band keys) keep only (band tag, event time, page_id
 tell the newcomer which residents share the band; its Candidates key sends its fingerprint once
 to each distinct resident, whose Verify key keeps its own fingerprint once (≈0.5 KB), so no step
 holds a fingerprint per band. Assign decides a document when the watermark passes its timestamp
-plus `decision_delay`: by then every senior document (event time ≤ its own) that arrived within
+plus the allowed lateness: by then every senior document (event time ≤ its own) that arrived within
 that lateness has been bucketed and verified, so the founder — and hence the story id — is the
 same whatever the arrival order or the split over workers. All state expires on event-time timers
-`horizon + decision_delay` after the last element that needed it (Flink's state TTL is
+`horizon + allowed lateness` after the last element that needed it (Flink's state TTL is
 processing-time only, so it is not used). Story versions equal member counts, so the final record
 of a story does not depend on how many intermediate upserts were emitted.
 
@@ -44,8 +44,8 @@ from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipelines.beam import sdk_patches  # noqa: F401  (cheap state-cache weights, see module)
-from pipelines.beam.kafka_io import NAMESPACE
-from pipelines.core.dead_letters import LATE_RECORD_KEY, dead_letter
+from pipelines.config import NAMESPACE
+from pipelines.core.dead_letters import LATE_ARTICLE_KEY
 from pipelines.core.dedup.decide import explain
 from pipelines.core.dedup.signature import Fingerprint, event_time_ms, fingerprint
 from pipelines.core.dedup.stories import (
@@ -61,7 +61,6 @@ from pipelines.core.dedup.stories import (
 )
 
 LINKS = "links"
-LATE = "late"
 MEMBER_FIELDS = ("page_id", "url", "canonical_url", "source", "title", "lead", "body", "language",
                  "language_confidence", "published_at", "fetched_at")
 # A bucket resident: event time (ms), arrival (s, rounded up; for expiry only), then its page_id — 16 raw
@@ -141,24 +140,12 @@ def dedup_docs(article: dict) -> list[dict]:
 
 
 class _DedupDocsFn(beam.DoFn):
-    """Articles → dedup documents; an article marked late goes to the `late` output as a dead
-    letter instead: its story cannot be decided the same way on every replay, so it is not
-    merged anywhere (it is still on the articles topic)."""
-
-    def __init__(self, allowed_lateness_ms: int) -> None:
-        self._allowed_ms = allowed_lateness_ms
-        self._late = Metrics.counter(NAMESPACE, "dead_letters_dedup")
+    """Articles → dedup documents; the article of a late record (SplitLateRecords reported it as a
+    dead letter) is left out: its story cannot be decided the same way on every replay."""
 
     def process(self, article: dict):
-        record = article.get(LATE_RECORD_KEY)
-        if record is not None:
-            self._late.inc()
-            reason = (f"late: event time {record.timestamp_ms} trails its partition's watermark by "
-                      f"{record.behind_ms} ms, more than the allowed lateness of {self._allowed_ms} ms; "
-                      f"article {article['page_id']} was written but joined no story")
-            yield pvalue.TaggedOutput(LATE, dead_letter(record, "dedup", "LateRecord", reason))
-            return
-        yield from dedup_docs(article)
+        if not article.get(LATE_ARTICLE_KEY):
+            yield from dedup_docs(article)
 
 
 def _expire_at(timestamp: Timestamp, after_ms: int) -> Timestamp:
@@ -633,28 +620,25 @@ def _link_key(link: dict) -> tuple[str, dict]:
 
 
 class DedupStories(beam.PTransform):
-    """Articles → (Story upserts, StoryLink records, late dead letters) by the rule of
-    pipelines.core.dedup.stories.
+    """Articles → (Story upserts, StoryLink records) by the rule of pipelines.core.dedup.stories.
 
     `horizon_ms`: how far apart in event time two copies may be and still be one story (48 h).
-    `decision_delay_ms`: the allowed lateness — how long after a document's timestamp (in
-    watermark time) its story is decided. Articles whose record came later than that (marked by
-    ExtractArticles with the same figure) leave as dead letters of stage `dedup`.
+    `allowed_lateness_ms`: how long after a document's timestamp (in watermark time) its story is
+    decided. Articles of records that came later than that (SplitLateRecords) are left out.
     `expire_state`: False for bounded runs. Their watermark only moves once all input is read, so
     expiry timers could only fire at the end, when the state goes anyway; without them a bounded
     run made 62% fewer state requests to the runner (one round trip each on Flink; 200 pages)."""
 
-    def __init__(self, horizon_ms: int = HORIZON_MS, decision_delay_ms: int = 600_000,
+    def __init__(self, horizon_ms: int = HORIZON_MS, allowed_lateness_ms: int = 600_000,
                  expire_state: bool = True) -> None:
         super().__init__()
         self._horizon_ms = horizon_ms
-        self._delay_ms = decision_delay_ms
+        self._delay_ms = allowed_lateness_ms
         self._expire_state = expire_state
 
     def expand(self, articles):
         keep, expire = self._horizon_ms + self._delay_ms, self._expire_state
-        docs = articles | "DedupDocs" >> beam.ParDo(_DedupDocsFn(self._delay_ms)).with_outputs(LATE, main="docs")
-        late, docs = docs[LATE], docs.docs
+        docs = articles | "DedupDocs" >> beam.ParDo(_DedupDocsFn())
         fps = docs | "Fingerprint" >> beam.ParDo(_FingerprintFn()).with_outputs("bands", "own", "prober", main="self")
         residents = fps.bands | "Buckets" >> _Keyed(_BucketsFn(self._horizon_ms, self._delay_ms, expire))
         probes = (
@@ -676,4 +660,4 @@ class DedupStories(beam.PTransform):
             | "KeyLinks" >> beam.Map(_link_key)
             | "FirstLinkOnly" >> _Keyed(_FirstLinkFn(keep, expire))
         )
-        return stories.stories, links, late
+        return stories.stories, links
