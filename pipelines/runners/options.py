@@ -10,6 +10,7 @@ from pipelines.config import RUNNERS, JobSettings
 
 LOG = logging.getLogger(__name__)
 FLINK_CHECKPOINT_MS = 10_000  # default checkpoint interval of Flink streaming runs
+STREAMING_JOB_SERVER_TIMEOUT_S = 10 * 365 * 24 * 3600  # a streaming job runs until it is cancelled
 
 
 def beam_options(job: JobSettings) -> PipelineOptions:
@@ -27,9 +28,9 @@ def beam_options(job: JobSettings) -> PipelineOptions:
         args.append("--streaming")
     elif runner == "FlinkRunner" and not job.flink_batch:
         # Flink's batch mode runs a stateful step as two SDK bundles per key (elements, then
-        # timers), and most dedup steps have a key per document: 0.83 pages/s against 2.27 in
-        # streaming mode (200 pages, same session). The bounded reader holds its watermark until its slices are
-        # done, so streaming mode decides exactly as batch does; the job ends when input does.
+        # timers), and most dedup steps have a key per document (docs/decisions.md). The bounded
+        # reader holds its watermark until its slices are done, so streaming mode decides exactly
+        # as batch does; the job ends when input does.
         args.append("--streaming")
     if runner in ("PrismRunner", "FlinkRunner") and not _given(job, "--max_cache_memory_usage_mb"):
         args.append(f"--max_cache_memory_usage_mb={job.state_cache_mb}")
@@ -40,6 +41,10 @@ def beam_options(job: JobSettings) -> PipelineOptions:
         args += [f"--direct_num_workers={job.direct_workers}", f"--direct_running_mode={mode}"]
     elif runner == "PrismRunner":
         args += [f"--prism_location={ensure_prism()}", "--environment_type=LOOPBACK"]
+        if streaming and not _given(job, "--job_server_timeout"):
+            # Beam applies this deadline (60 s by default) to the job's state stream as well, so a
+            # streaming job on Prism ended with DEADLINE_EXCEEDED a minute after submission.
+            args.append(f"--job_server_timeout={STREAMING_JOB_SERVER_TIMEOUT_S}")
     elif runner == "FlinkRunner":
         from pipelines.runners.flink import flink_args
 
@@ -50,9 +55,8 @@ def beam_options(job: JobSettings) -> PipelineOptions:
                 args.append(f"--checkpointing_interval={FLINK_CHECKPOINT_MS}")
             # Otherwise a bundle open at a checkpoint keeps its outputs buffered until the step's
             # next input: the read planner gets one input ever, so its partitions never reached the
-            # reader (0 of 4 embedded runs read anything at a 2 s interval; 3 of 3 with this). It
-            # also flushes the Kafka writers before the barrier, so committed offsets imply durable
-            # outputs.
+            # reader (docs/decisions.md). It also flushes the Kafka writers before the barrier, so
+            # committed offsets imply durable outputs.
             args.append("--finish_bundle_before_checkpointing")
     else:
         raise ValueError(f"unknown runner {job.runner!r}; choose one of {RUNNERS}")
