@@ -58,6 +58,12 @@ class Topics:
 DEFAULT_BOOTSTRAP = os.environ.get("NEWSBEAM_BOOTSTRAP", "127.0.0.1:9092")
 DEFAULT_GROUP_ID = "newsbeam-pipeline"
 MAX_PAGE_BYTES = 10 * 1024 * 1024
+# Raw pages go up to MAX_PAGE_BYTES; headers, Avro framing and batch overhead need headroom.
+# Articles/stories can carry a whole page's text and DLQ records the original bytes.
+MAX_MESSAGE_BYTES = MAX_PAGE_BYTES + 1024 * 1024
+# Kafka 4 refuses records stamped more than an hour ahead of the broker's clock
+# (log.message.timestamp.after.max.ms); writers clamp to a little less.
+MAX_FUTURE_TIMESTAMP_MS = 55 * 60 * 1000
 RUNNERS = ("DirectRunner", "PrismRunner", "FlinkRunner")
 SDK_STATE_CACHE_MB = 256  # Beam 2.62 ships it off: each state read is then a round trip to the runner
 

@@ -28,7 +28,8 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from pipelines.config import NAMESPACE
+from pipelines.config import MAX_FUTURE_TIMESTAMP_MS, NAMESPACE
+from pipelines.core.limits import writable_timestamp
 from pipelines.core.records import UNBOUNDED_END, KafkaMessage, KafkaRecord, PartitionSlice
 
 LOG = logging.getLogger(__name__)
@@ -338,7 +339,7 @@ class _ProduceFn(beam.DoFn):
             key=message.key,
             value=message.value,
             headers=list(message.headers) or None,
-            timestamp_ms=message.timestamp_ms,
+            timestamp_ms=writable_timestamp(message.timestamp_ms, int(time.time() * 1000), MAX_FUTURE_TIMESTAMP_MS),
         )
         self._pending.append(future)
         return ()  # a sink: nothing flows on

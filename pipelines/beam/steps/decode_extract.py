@@ -14,6 +14,7 @@ from apache_beam.metrics import Metrics
 
 from pipelines.config import NAMESPACE
 from pipelines.core import codecs
+from pipelines.core.content import binary_body_reason
 from pipelines.core.dead_letters import LATE_ARTICLE_KEY, dead_letter
 from pipelines.core.extract import ExtractError, extract_article
 from pipelines.core.records import KafkaRecord
@@ -69,6 +70,11 @@ class _ExtractFn(beam.DoFn):
     def process(self, element: tuple[KafkaRecord, dict]):
         record, page = element
         started = time.perf_counter()
+        binary = binary_body_reason(page.get("body") or b"", page.get("content_type"))
+        if binary is not None:
+            self._dead.inc()
+            yield pvalue.TaggedOutput(DEAD, dead_letter(record, "extract", "BinaryBody", binary))
+            return
         try:
             article = extract_article(page, max_bytes=self._max_bytes)
         except ExtractError as exc:

@@ -6,15 +6,35 @@ import time
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.utils.timestamp import MIN_TIMESTAMP, Timestamp
 
-from pipelines.config import NAMESPACE
+from pipelines.config import MAX_MESSAGE_BYTES, NAMESPACE
 from pipelines.core import codecs
 from pipelines.core.dead_letters import to_message
+from pipelines.core.limits import ENCODING_HEADROOM, fit_record
 from pipelines.core.records import KafkaMessage
 
+RECORD_BUDGET_BYTES = MAX_MESSAGE_BYTES - ENCODING_HEADROOM
 
-def article_message(article: dict, fmt: str) -> KafkaMessage:
-    return KafkaMessage(article["page_id"].encode(), codecs.encode("Article", article, fmt), (), article["fetched_at"])
+
+def encode_fitted(record_name: str, record: dict, fmt: str) -> bytes:
+    """The record's bytes, trimmed by the size policy of core.limits when it would not fit."""
+    value = codecs.encode(record_name, record, fmt)
+    if len(value) <= RECORD_BUDGET_BYTES:
+        return value
+    fitted = fit_record(record, RECORD_BUDGET_BYTES, lambda r: len(codecs.encode(record_name, r, fmt)))
+    return codecs.encode(record_name, fitted, fmt)
+
+
+def event_time_ms(timestamp: Timestamp) -> int | None:
+    """An element's event time as a Kafka timestamp (None for the minimum: no time of its own)."""
+    return int(timestamp.micros // 1000) if timestamp > MIN_TIMESTAMP else None
+
+
+def article_message(article: dict, fmt: str, timestamp_ms: int | None) -> KafkaMessage:
+    """An article keyed by page_id, stamped with its raw record's Kafka timestamp (its event time,
+    which the raw topic's broker has already accepted), not the page's own `fetched_at`."""
+    return KafkaMessage(article["page_id"].encode(), encode_fitted("Article", article, fmt), (), timestamp_ms)
 
 
 class _ArticleMessageFn(beam.DoFn):
@@ -23,16 +43,16 @@ class _ArticleMessageFn(beam.DoFn):
         self._latency_sum = Metrics.counter(NAMESPACE, "event_latency_ms_sum")
         self._latency_count = Metrics.counter(NAMESPACE, "event_latency_ms_count")
 
-    def process(self, article: dict):
+    def process(self, article: dict, timestamp=beam.DoFn.TimestampParam):
         # Wall clock minus fetch time: how far behind real time the pipeline is (replays of old
         # input show up here as large values, which is what an on-call engineer wants to see).
         self._latency_sum.inc(max(0, int(time.time() * 1000) - article["fetched_at"]))
         self._latency_count.inc()
-        yield article_message(article, self._fmt)
+        yield article_message(article, self._fmt, event_time_ms(timestamp))
 
 
 class EncodeArticles(beam.PTransform):
-    """Article → KafkaMessage keyed by page_id, timestamped with the page's fetch time."""
+    """Article → KafkaMessage keyed by page_id, timestamped with its raw record's timestamp."""
 
     def __init__(self, fmt: str) -> None:
         super().__init__()
@@ -61,8 +81,8 @@ class _EncodeKeyedFn(beam.DoFn):
 
     def process(self, record: dict, timestamp=beam.DoFn.TimestampParam):
         self._count.inc()
-        millis = int(timestamp.micros // 1000) if timestamp.micros > -(2**62) else None
-        yield KafkaMessage(record[self._key].encode(), codecs.encode(self._name, record, self._fmt), (), millis)
+        value = encode_fitted(self._name, record, self._fmt)
+        yield KafkaMessage(record[self._key].encode(), value, (), event_time_ms(timestamp))
 
 
 class _CountDeadLetters(beam.DoFn):
