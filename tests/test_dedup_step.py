@@ -192,33 +192,38 @@ def test_late_articles_join_no_story():
 
 
 def test_records_beyond_the_allowed_lateness_are_marked_and_dead_lettered_once():
-    """The lateness step: a record trailing its partition's watermark by more than the allowed
-    lateness goes on marked late (its article is still written) and yields one `dedup`/`LateRecord`
-    dead letter with the figures and the original bytes; an on-time record passes unchanged."""
-    from pipelines.beam.steps.decode_extract import _ExtractFn
-    from pipelines.beam.steps.lateness import DEAD, _SplitLateFn
+    """The lateness step marks a record trailing its partition's watermark by more than the allowed
+    lateness; its article is still made (and flagged for dedup to leave alone) and it yields one
+    `dedup`/`LateRecord` dead letter with the figures and the original bytes. An on-time record
+    passes unchanged and yields no letter."""
+    from pipelines.beam.steps.decode_extract import DEAD, _ExtractFn
+    from pipelines.beam.steps.lateness import _MarkLateFn
     from pipelines.core.dead_letters import LATE_ARTICLE_KEY
     from pipelines.core.records import KafkaRecord, behind_watermark
 
     assert behind_watermark([10, 30, 20, 5, 40, 40, 39]) == [0, 0, 10, 25, 0, 0, 1]
-    on_time = KafkaRecord("raw", 2, 41, b"k", b"<html>original bytes</html>", 1_000, (), 600_000)
+    on_time = KafkaRecord("raw", 2, 41, b"k", b"original bytes", 1_000, (), 600_000)
     late = on_time._replace(behind_ms=3_000_000)
-    split = _SplitLateFn(600_000)
-    assert list(split.process(on_time)) == [on_time]
-    letter, marked = list(split.process(late))
-    assert letter.tag == DEAD and marked == late._replace(late=True)
-    summary = {k: letter.value[k] for k in ("stage", "error_class", "source_partition", "source_offset",
-                                             "original_value")}
-    assert summary == {"stage": "dedup", "error_class": "LateRecord", "source_partition": 2,
-                       "source_offset": 41, "original_value": b"<html>original bytes</html>"}
-    assert "3000000 ms" in letter.value["reason"] and "600000 ms" in letter.value["reason"]
+    mark = _MarkLateFn(600_000)
+    assert list(mark.process(on_time)) == [on_time]
+    [marked] = list(mark.process(late))
+    assert marked == late._replace(late=True)
 
     page = {"url": "https://x.example/a", "source": "x", "fetched_at": 1_000, "published_at": None,
             "content_type": "text/plain", "charset": None, "headers": {},
             "body": b"Title of the page\n\nA first paragraph with enough words to be an article body here."}
-    extract = _ExtractFn(1 << 20)
-    assert LATE_ARTICLE_KEY not in next(iter(extract.process((on_time, page))))
-    assert next(iter(extract.process((marked, page))))[LATE_ARTICLE_KEY] is True
+    extract = _ExtractFn(1 << 20, 600_000)
+    [article] = list(extract.process((on_time, page)))
+    assert LATE_ARTICLE_KEY not in article
+    letter, late_article = list(extract.process((marked, page)))
+    assert late_article[LATE_ARTICLE_KEY] is True and late_article["page_id"] == article["page_id"]
+    assert letter.tag == DEAD
+    summary = {k: letter.value[k] for k in ("stage", "error_class", "source_partition", "source_offset",
+                                             "original_value")}
+    assert summary == {"stage": "dedup", "error_class": "LateRecord", "source_partition": 2,
+                       "source_offset": 41, "original_value": b"original bytes"}
+    reason = letter.value["reason"]
+    assert "3000000 ms" in reason and "600000 ms" in reason and article["page_id"] in reason
 
 
 def test_bucket_entries_round_trip_compactly():

@@ -4,7 +4,6 @@ topics back. Every run checks the ledger: raw records in == articles out + dead 
 from __future__ import annotations
 
 import base64
-import re
 import time
 from pathlib import Path
 
@@ -172,14 +171,17 @@ def _undecided_articles(bootstrap: str, topics: Topics) -> set[str]:
     articles that are neither yet."""
     from pipelines.cli.demo import final_stories
 
+    articles_by_url = {a["url"]: a["page_id"] for a in
+                       (codecs.decode("Article", r.value) for r in read_all(bootstrap, topics.articles))}
     late = {}
     for record in read_all(bootstrap, topics.dlq):
         if dead_letter_stage(record) == "dedup":
             letter = codecs.decode("DeadLetter", record.value)
             assert letter["error_class"] == "LateRecord" and "allowed lateness of 5000 ms" in letter["reason"]
-            late[re.search(r"article (\w+) was written", letter["reason"]).group(1)] = letter
+            url = codecs.decode_raw_page(letter["original_value"])["url"]
+            assert url in articles_by_url, "a late letter's page was still written as an article"
+            late[articles_by_url[url]] = letter
     members = {m["page_id"] for s in final_stories(bootstrap, topics.stories).values() for m in s["members"]}
-    articles = {codecs.decode("Article", r.value)["page_id"] for r in read_all(bootstrap, topics.articles)}
+    articles = set(articles_by_url.values())
     assert not late.keys() & members, "a late article must not be merged into a story"
-    assert late.keys() <= articles, "a late letter must name an article that was written"
     return articles - members - late.keys()

@@ -10,7 +10,7 @@ Streaming semantics, stated once for the whole job:
   watermark to the wall clock (minus a few seconds) so an idle partition never holds the job.
 * Allowed lateness (`JobSettings.allowed_lateness_ms`, 600 s, `--allowed-lateness-s`): a record
   that trails its partition's watermark by more than that is late (core.records.is_late).
-  SplitLateRecords marks it right after the read: it still becomes an article, joins no story, and
+  MarkLateRecords marks it right after the read: it still becomes an article, joins no story, and
   is reported as one `dedup`/`LateRecord` dead letter. Bounded runs have no lateness: their
   watermark waits for all of their input.
 * Horizon (`horizon_ms`, 48 h): two copies further apart in event time than this are never one
@@ -38,7 +38,7 @@ from pipelines.beam.steps.decode_extract import DEAD, DecodePages, ExtractArticl
 from pipelines.beam.steps.dedup import DedupStories
 from pipelines.beam.steps.encode import EncodeArticles, EncodeDeadLetters, EncodeKeyed
 from pipelines.beam.steps.language import TagLanguages
-from pipelines.beam.steps.lateness import SplitLateRecords
+from pipelines.beam.steps.lateness import MarkLateRecords
 from pipelines.config import JobSettings
 from pipelines.core.records import PartitionSlice
 
@@ -54,14 +54,11 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         consumer_config=job.consumer_config,
         commit_offsets=job.commit_offsets,
     )
-    dead = []
     if job.dedup and job.mode == "streaming":
-        split = records | "SplitLateRecords" >> SplitLateRecords(job.allowed_lateness_ms)
-        records = split.records
-        dead.append(split[DEAD])
+        records = records | "MarkLateRecords" >> MarkLateRecords(job.allowed_lateness_ms)
     decoded = records | "DecodePages" >> DecodePages()
-    extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(job.max_page_bytes)
-    dead += [decoded[DEAD], extracted[DEAD]]
+    extracted = decoded.pages | "ExtractArticles" >> ExtractArticles(job.max_page_bytes, job.allowed_lateness_ms)
+    dead = [decoded[DEAD], extracted[DEAD]]
     articles = extracted.articles
     if job.learn_boilerplate:
         # Opt-in: what a site's model has learned depends on which of its pages came first, so

@@ -51,9 +51,10 @@ def to_message(letter: dict, value: bytes) -> KafkaMessage:
     return KafkaMessage(dead_letter_key(letter), value, dead_letter_headers(letter), letter["failed_at"])
 
 
-def late_dead_letter(record: KafkaRecord, allowed_lateness_ms: int) -> dict:
+def late_dead_letter(record: KafkaRecord, allowed_lateness_ms: int, page_id: str) -> dict:
     """The `dedup` dead letter of a late record: its article is written, but it joins no story,
     because its story was decided without it (core.records.is_late)."""
     reason = (f"late: event time {record.timestamp_ms} trails its partition's watermark by {record.behind_ms} ms, "
-              f"more than the allowed lateness of {allowed_lateness_ms} ms; its article is written but joins no story")
+              f"more than the allowed lateness of {allowed_lateness_ms} ms; article {page_id} was written but "
+              f"joined no story")
     return dead_letter(record, "dedup", "LateRecord", reason)

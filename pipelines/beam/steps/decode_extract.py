@@ -15,7 +15,7 @@ from apache_beam.metrics import Metrics
 from pipelines.config import NAMESPACE
 from pipelines.core import codecs
 from pipelines.core.content import binary_body_reason
-from pipelines.core.dead_letters import LATE_ARTICLE_KEY, dead_letter
+from pipelines.core.dead_letters import LATE_ARTICLE_KEY, dead_letter, late_dead_letter
 from pipelines.core.extract import ExtractError, extract_article
 from pipelines.core.records import KafkaRecord
 
@@ -48,8 +48,10 @@ class DecodePages(beam.PTransform):
 
 
 class _ExtractFn(beam.DoFn):
-    def __init__(self, max_page_bytes: int) -> None:
+    def __init__(self, max_page_bytes: int, allowed_lateness_ms: int) -> None:
         self._max_bytes = max_page_bytes
+        self._allowed_lateness_ms = allowed_lateness_ms
+        self._late = Metrics.counter(NAMESPACE, "dead_letters_dedup")
         self._extracted = Metrics.counter(NAMESPACE, "articles_extracted")
         self._empty = Metrics.counter(NAMESPACE, "extract_empty")
         self._dead = Metrics.counter(NAMESPACE, "dead_letters_extract")
@@ -94,19 +96,23 @@ class _ExtractFn(beam.DoFn):
             self._empty.inc()
         if record.late:
             article[LATE_ARTICLE_KEY] = True  # written as an article, left out of dedup
+            self._late.inc()
+            yield pvalue.TaggedOutput(DEAD, late_dead_letter(record, self._allowed_lateness_ms, article["page_id"]))
         yield article
 
 
 class ExtractArticles(beam.PTransform):
     """(record, RawPage) → Article; pages that cannot be extracted → dead letters.
 
-    The article of a record marked late (SplitLateRecords) carries LATE_ARTICLE_KEY: True, a
-    private key never written out, so dedup leaves it alone."""
+    The article of a record marked late (MarkLateRecords) carries LATE_ARTICLE_KEY: True, a
+    private key never written out, so dedup leaves it alone, and the record becomes one
+    `dedup`/`LateRecord` dead letter here."""
 
-    def __init__(self, max_page_bytes: int) -> None:
+    def __init__(self, max_page_bytes: int, allowed_lateness_ms: int) -> None:
         super().__init__()
         self._max_bytes = max_page_bytes
+        self._allowed_lateness_ms = allowed_lateness_ms
 
     def expand(self, pages):
-        fn = _ExtractFn(self._max_bytes)
+        fn = _ExtractFn(self._max_bytes, self._allowed_lateness_ms)
         return pages | "Extract" >> beam.ParDo(fn).with_outputs(DEAD, main="articles")
