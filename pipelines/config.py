@@ -86,6 +86,7 @@ class JobSettings:
     consumer_config: dict[str, Any] = field(default_factory=dict)
     producer_config: dict[str, Any] = field(default_factory=dict)
     flink_master: str = "[local]"
+    parallelism: int | None = None  # Flink: tasks per step (at most the raw topic's partitions)
     direct_workers: int = 1
     learn_boilerplate: bool = False
     horizon_ms: int = 48 * 3600 * 1000

@@ -387,3 +387,22 @@ def test_resolve_links_parks_pairs_until_the_story_and_passes_one_link_per_other
     assert waiting.value == [] and waiting.reads == 1
     assert _step(fn, pair("j2"), state=cell, waiting=waiting) == [], "the same two stories again"
     assert waiting.reads == 1
+
+
+def test_late_records_are_counted_and_reported_per_partition(caplog):
+    from pipelines.beam.steps.lateness import _MarkLateFn
+    from pipelines.core.records import KafkaRecord
+
+    mark = _MarkLateFn(600_000)
+    mark.start_bundle()
+    for offset, behind in enumerate([0, 700_000, 900_000]):
+        list(mark.process(KafkaRecord("raw", 3, offset, None, b"", 1_000, (), behind)))
+    with caplog.at_level("WARNING", logger="pipelines.beam.steps.lateness"):
+        mark.finish_bundle()
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "raw partition 3: 2 records older than the allowed lateness (600 s) are late" in line
+    assert "up to 900 s behind" in line
+    mark.start_bundle()
+    with caplog.at_level("WARNING", logger="pipelines.beam.steps.lateness"):
+        mark.finish_bundle()
+    assert len(caplog.records) == 1, "a bundle without late records says nothing"

@@ -73,7 +73,7 @@ def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) ->
     return target
 
 
-def flink_args(flink_master: str, metrics_port: int | str | None = None) -> list[str]:
+def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_pool: str | None = None) -> list[str]:
     """Beam options for FlinkRunner: staged jar, LOOPBACK locally, EXTERNAL worker pool on a cluster.
 
     With `metrics_port` (a port or range such as "9250-9260"), the embedded Flink gets the
@@ -94,6 +94,6 @@ def flink_args(flink_master: str, metrics_port: int | str | None = None) -> list
     if flink_master in ("[local]", "[auto]"):
         args.append("--environment_type=LOOPBACK")
     else:
-        pool = os.environ.get("NEWSBEAM_WORKER_POOL", "localhost:50000")
+        pool = worker_pool or os.environ.get("NEWSBEAM_WORKER_POOL", "localhost:50000")
         args += ["--environment_type=EXTERNAL", f"--environment_config={pool}"]
     return args

@@ -47,8 +47,11 @@ def beam_options(job: JobSettings) -> PipelineOptions:
             args.append(f"--job_server_timeout={STREAMING_JOB_SERVER_TIMEOUT_S}")
     elif runner == "FlinkRunner":
         from pipelines.runners.flink import flink_args
+        from pipelines.runners.flink_cluster import worker_pool_for
 
-        args += flink_args(job.flink_master, job.flink_metrics_port)
+        args += flink_args(job.flink_master, job.flink_metrics_port, worker_pool_for(job.flink_master))
+        if job.parallelism is not None and not _given(job, "--parallelism"):
+            args.append(f"--parallelism={job.parallelism}")
         if streaming:
             if not _given(job, "--checkpointing_interval"):
                 # Flink finalizes bundles (and so commits Kafka offsets) when a checkpoint completes.
