@@ -12,6 +12,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import UnknownTopicOrPartitionError
 
+from pipelines.cli.kafka import add_kafka_parser, cli_kafka
+from pipelines.cli.topics import add_topics_parser
 from pipelines.config import MAX_PAGE_BYTES, Topics
 from pipelines.kafka import broker as kb
 from pipelines.kafka.admin import TOPIC_CONFIGS, create_topics, describe_topics, end_offsets
@@ -112,20 +114,18 @@ def test_status_reports_running(kafka_broker, capsys: pytest.CaptureFixture[str]
     assert (st["pid"], st["bootstrap"]) == (handle.pid, handle.bootstrap)
 
     args = argparse.Namespace(action="status", state_dir=state_dir, json=True)
-    assert kb.cli_kafka(args) == 0
+    assert cli_kafka(args) == 0
     assert json.loads(capsys.readouterr().out)["bootstrap"] == handle.bootstrap
 
 
 def test_cli_parsers_register(tmp_path: Path) -> None:
-    from pipelines.kafka.admin import add_topics_parser
-
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(required=True)
-    kb.add_kafka_parser(sub)
+    add_kafka_parser(sub)
     add_topics_parser(sub)
     args = parser.parse_args(["kafka", "status", "--state-dir", str(tmp_path), "--json"])
-    assert args.func is kb.cli_kafka and args.state_dir == tmp_path
-    assert kb.cli_kafka(args) == 3  # nothing recorded in an empty state dir
+    assert args.func is cli_kafka and args.state_dir == tmp_path
+    assert cli_kafka(args) == 3  # nothing recorded in an empty state dir
     args = parser.parse_args(["topics", "create", "--prefix", "x.", "--partitions", "2"])
     assert (args.prefix, args.partitions, args.topics_action) == ("x.", 2, "create")
 

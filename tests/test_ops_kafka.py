@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.cli.dlq import add_dlq_parser
+from pipelines.cli.ops import add_lag_parser, add_status_parser
 from pipelines.config import JobSettings, Topics
 from pipelines.core import codecs
 from pipelines.core.records import KafkaMessage
@@ -17,8 +19,8 @@ from pipelines.kafka.ledger import read_ledger
 from pipelines.kafka.produce import page_message, produce
 from pipelines.kafka.topics import count, read_all
 from pipelines.ops import dlq
-from pipelines.ops.lag import add_lag_parser, consumer_lag, summarize
-from pipelines.ops.status import add_status_parser, status
+from pipelines.ops.lag import consumer_lag, summarize
+from pipelines.ops.status import status
 from pipelines.runners.launch import run
 
 pytestmark = pytest.mark.integration
@@ -106,24 +108,24 @@ def test_dlq_show_and_replay_keep_the_ledger_and_article_keys_unique(kafka_broke
     assert (raw, articles, dead) == (9, 5, 4)
 
     target = ["--bootstrap", bootstrap, "--prefix", topics.prefix]
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "show", *target], capsys)
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target], capsys)
     assert code == 0 and out.count("decode/") == 4
     assert "\x1b" not in out and "\x00" not in out and "\x07" not in out  # safe for a terminal
     assert ".[2J.]0;owned." in out
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "show", *target, "--reason", "fetched_at", "--json"], capsys)
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--reason", "fetched_at", "--json"], capsys)
     shown = [json.loads(line) for line in out.splitlines()]
     assert len(shown) == 3 and all(v["error_class"] == "JsonFieldError" for v in shown)
     assert {json.loads(base64.b64decode(v["value_b64"]))["url"] for v in shown} == \
         {f"https://news.example/{50 + i}" for i in range(3)}
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "show", *target, "--summary", "--json"], capsys)
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--summary", "--json"], capsys)
     assert {(r["error_class"], r["count"]) for r in json.loads(out)} == {("JsonFieldError", 3), ("UnknownEncoding", 1)}
 
     # a dry run sends nothing
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at",
+    code, out = cli(add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at",
                                          "--dry-run", "--json"], capsys)
     assert json.loads(out)["replayed"] == 0 and count(bootstrap, topics.raw) == raw
 
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "replay", *target, "--stage", "decode",
+    code, out = cli(add_dlq_parser, ["dlq", "replay", *target, "--stage", "decode",
                                          "--fix", f"{FIXES}:add_fetched_at", "--json"], capsys)
     report = json.loads(out)
     assert code == 0 and report["selected"] == 4 and report["replayed"] == 3 and report["skipped_by_fix"] == 1
@@ -133,7 +135,7 @@ def test_dlq_show_and_replay_keep_the_ledger_and_article_keys_unique(kafka_broke
     assert {r.timestamp for r in replays} == {base + 50 + i for i in range(3)}  # original event time kept
 
     # replaying the same selection again finds the replays on the raw topic and sends nothing
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at", "--json"],
+    code, out = cli(add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at", "--json"],
                     capsys)
     again = json.loads(out)
     assert again["replayed"] == 0 and again["skipped_already_replayed"] == 3
