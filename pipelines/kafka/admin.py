@@ -23,9 +23,6 @@ __all__ = ["TOPIC_CONFIGS", "TopicSpec", "admin_client", "create_topics", "descr
            "topic_specs"]
 
 DAY_MS = 24 * 60 * 60 * 1000
-# Raw pages go up to MAX_PAGE_BYTES; headers, Avro framing and batch overhead need headroom.
-# Articles/stories can carry a whole page's text and DLQ records the original bytes.
-MAX_MESSAGE_BYTES = config.MAX_PAGE_BYTES + 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
         {
             "cleanup.policy": "delete",
             "retention.ms": str(7 * DAY_MS),  # input is replayable for a week (backfills, fixes)
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
     "articles": TopicSpec(
@@ -51,7 +48,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
         {
             "cleanup.policy": "delete",
             "retention.ms": str(7 * DAY_MS),
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
     "stories": TopicSpec(
@@ -67,7 +64,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
             "segment.ms": str(DAY_MS),
             "min.cleanable.dirty.ratio": "0.1",
             "delete.retention.ms": str(DAY_MS),  # tombstones stay visible a day
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
     "links": TopicSpec(
@@ -86,7 +83,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
             # record's (kept in `failed_at`), and a backfill's letters would otherwise be deleted
             # at once. The other topics keep event time, which downstream consumers window on.
             "message.timestamp.type": "LogAppendTime",
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
 }

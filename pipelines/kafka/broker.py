@@ -169,7 +169,7 @@ def _previous_ports(props: dict[str, str]) -> tuple[int, int]:
 
 def server_properties(data_dir: Path, port: int, controller_port: int) -> dict[str, str]:
     """The broker config: one combined KRaft node on loopback, tuned to start fast."""
-    max_message = str(config.MAX_PAGE_BYTES + 1024 * 1024)
+    max_message = str(config.MAX_MESSAGE_BYTES)
     return {
         "process.roles": "broker,controller",
         "node.id": "1",
