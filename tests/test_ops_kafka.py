@@ -188,3 +188,52 @@ def test_status_reports_topics_configs_and_group(kafka_broker, topics, capsys):
 
     code, _ = cli(add_status_parser, ["status", "--bootstrap", "127.0.0.1:1", "--json"], capsys)
     assert code == 1
+
+
+def test_status_is_degraded_while_records_wait_for_a_group_that_never_committed(kafka_broker, topics, capsys):
+    from pipelines.kafka import client
+
+    bootstrap, group = kafka_broker.bootstrap, f"idle-{topics.prefix}"
+    produce(bootstrap, topics.raw, [good(i, int(time.time() * 1000)) for i in range(7)], progress=False)
+    report = status(bootstrap, topics, group)
+    assert report["status"] == "degraded" and report["group"]["status"] == "degraded", report["group"]
+    assert report["group"]["lag"] == 7 and "7 records wait" in report["group"]["problem"]
+    code, out = cli(add_status_parser, ["status", "--bootstrap", bootstrap, "--prefix", topics.prefix,
+                                        "--group-id", group], capsys)
+    assert code == 2 and "never committed" in out
+
+    # once the group has committed what it read, the same backlog is progress, not a problem
+    with client.consumer_client(bootstrap, group_id=group) as committer:
+        ends = {o.partition: o.end for o in client.partition_offsets(committer, topics.raw)}
+        client.commit(committer, topics.raw, ends)
+    report = status(bootstrap, topics, group)
+    assert report["status"] == "ok" and report["group"]["lag"] == 0, report["group"]
+
+
+def test_dlq_since_and_until_select_by_the_time_of_failure_not_the_records_own_time(kafka_broker, topics, capsys):
+    from pipelines.core.dead_letters import dead_letter, to_message
+    from pipelines.core.records import KafkaRecord
+
+    bootstrap = kafka_broker.bootstrap
+    three_days_ago = int(time.time() * 1000) - 72 * HOUR_MS
+    before = int(time.time() * 1000) - 1000
+    letters = [dead_letter(KafkaRecord(topics.raw, 0, i, b"k", b"\x00garbage", three_days_ago + i, ()),
+                           "decode", "UnknownEncoding", "not Avro, not JSON") for i in range(4)]
+    produce(bootstrap, topics.dlq, [to_message(letter, codecs.encode("DeadLetter", letter)) for letter in letters],
+            progress=False)
+    target = ["--bootstrap", bootstrap, "--prefix", topics.prefix, "--json"]
+
+    # an old page that failed a moment ago is in the last hour's failures
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--since", "1h"], capsys)
+    shown = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(shown) == 4
+    assert all(v["failed_at"].startswith(time.strftime("%Y-%m-%d", time.gmtime(three_days_ago / 1000)))
+               for v in shown)
+    assert all(parse_iso(v["written_at"]) >= before // 1000 * 1000 for v in shown)
+    # and not among the failures of three days ago, when only the page itself was fetched
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--until", str(three_days_ago + HOUR_MS)], capsys)
+    assert code == 0 and out.strip() == ""
+
+
+def parse_iso(text: str) -> int:
+    return dlq.parse_time(text)

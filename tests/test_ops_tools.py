@@ -47,13 +47,16 @@ def test_filter_and_time_parsing():
     assert dlq.parse_time(str(now)) == now
     letter = {"stage": "extract", "error_class": "EmptyBody", "reason": "no text found", "failed_at": now,
               "source_partition": 1, "source_offset": 5}
-    assert dlq.Filter(stages=["extract"], reason="empty").matches(letter)
-    assert dlq.Filter(reason="NO TEXT").matches(letter)
-    assert not dlq.Filter(stages=["decode"]).matches(letter)
-    assert not dlq.Filter(since_ms=now + 1).matches(letter)
-    assert not dlq.Filter(until_ms=now).matches(letter)
-    assert dlq.Filter(source_partition=1, offsets=[5, 6]).matches(letter)
-    assert not dlq.Filter(offsets=[6]).matches(letter)
+    written = now + 5000
+    assert dlq.Filter(stages=["extract"], reason="empty").matches(letter, written)
+    assert dlq.Filter(reason="NO TEXT").matches(letter, written)
+    assert not dlq.Filter(stages=["decode"]).matches(letter, written)
+    assert not dlq.Filter(since_ms=written + 1).matches(letter, written)
+    assert not dlq.Filter(until_ms=written).matches(letter, written)
+    # the time of failure is when the letter was written, not the failed record's own timestamp
+    assert dlq.Filter(since_ms=now + 1, until_ms=written + 1).matches(letter, written)
+    assert dlq.Filter(source_partition=1, offsets=[5, 6]).matches(letter, written)
+    assert not dlq.Filter(offsets=[6]).matches(letter, written)
 
 
 def test_decode_letter_handles_json_format_bytes():

@@ -16,7 +16,8 @@ def _add_filter_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stage", action="append", choices=sorted(set(STAGES) | {"sink"}), default=[],
                    help="only this stage (repeatable)")
     p.add_argument("--reason", help="regex (case-insensitive) on error class and reason")
-    p.add_argument("--since", help="failed at or after: ISO-8601, epoch ms, or an age like 2h / 3d")
+    p.add_argument("--since", help="failed (dead letter written) at or after: ISO-8601, epoch ms, or an age like "
+                   "2h / 3d; not the failed record's own timestamp")
     p.add_argument("--until", help="failed before: same forms as --since")
     p.add_argument("--source-partition", type=int, help="only dead letters of this raw partition")
     p.add_argument("--source-offset", type=int, action="append", default=[], help="only this raw offset (repeatable)")
@@ -88,7 +89,8 @@ def cli_dlq_show(args: argparse.Namespace) -> int:
         if args.json:
             print_json(view)
             continue
-        print(f"{view['dlq']}  {view['failed_at']}  {view['stage']}/{view['error_class']}  source={view['source']}")
+        print(f"{view['dlq']}  {view['written_at']}  {view['stage']}/{view['error_class']}  source={view['source']}"
+              f"  (record time {view['failed_at']})")
         print(f"  reason: {dlq.safe_preview(view['reason'].encode(), 200)}")
         size = f"{view['original_size']} bytes" + (" (truncated on the DLQ)" if view["truncated"] else "")
         print(f"  key:    {view['key_preview']!r}  value: {size}")

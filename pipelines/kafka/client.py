@@ -24,9 +24,9 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import kafka.errors as _errors
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
@@ -39,6 +39,7 @@ KafkaError = _errors.KafkaError
 """Base class of kafka-python's errors, for callers that must not import kafka-python."""
 
 BOOTSTRAP_ENV = "NEWSBEAM_BOOTSTRAP"
+T = TypeVar("T")
 
 
 class TopicNotFound(LookupError):
@@ -385,19 +386,31 @@ def commit(kconsumer: KafkaConsumer, topic: str, offsets: Mapping[int, int]) -> 
     kconsumer.commit({TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
 
 
+def _while_the_coordinator_loads(call: Callable[[], T], timeout_s: float) -> T:
+    """`call()`, retried briefly while the group coordinator is not there yet: the first group
+    request on a fresh cluster creates __consumer_offsets, and until then every group lookup fails."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return call()
+        except (_errors.CoordinatorNotAvailableError, _errors.CoordinatorLoadInProgressError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def committed_offsets(bootstrap: str, group_id: str, topic: str,
                       client_config: Mapping[str, Any] | None = None, *, timeout_s: float = 30.0) -> dict[int, int]:
     """Partition -> committed offset of `group_id` on `topic` (partitions never committed are absent)."""
-    deadline = time.monotonic() + timeout_s
     with admin_client(bootstrap, client_config) as client:
-        while True:
-            try:
-                offsets = client.list_group_offsets({group_id: None}).get(group_id, {})
-                break
-            except (_errors.CoordinatorNotAvailableError, _errors.CoordinatorLoadInProgressError):
-                # the first group lookup on a fresh cluster creates __consumer_offsets: retry briefly
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        offsets = _while_the_coordinator_loads(
+            lambda: client.list_group_offsets({group_id: None}).get(group_id, {}), timeout_s)
     return {tp.partition: int(meta.offset) for tp, meta in offsets.items()
             if tp.topic == topic and meta.offset is not None and meta.offset >= 0}
+
+
+def describe_group(bootstrap: str, group_id: str, client_config: Mapping[str, Any] | None = None, *,
+                   timeout_s: float = 30.0) -> dict[str, Any]:
+    """The group's description from its coordinator ({} when the cluster does not know it)."""
+    with admin_client(bootstrap, client_config) as client:
+        return _while_the_coordinator_loads(lambda: client.describe_groups([group_id]).get(group_id, {}), timeout_s)

@@ -44,6 +44,7 @@ class DeadLetterRecord:
     dlq_partition: int
     dlq_offset: int
     letter: dict
+    written_at_ms: int | None = None  # when the letter was written: the DLQ record's (log-append) timestamp
 
     @property
     def source(self) -> str:
@@ -60,19 +61,22 @@ class Filter:
 
     stages: list[str] = field(default_factory=list)
     reason: str | None = None  # regex, case-insensitive, on error_class and reason
-    since_ms: int | None = None  # on failed_at (the failed record's own timestamp)
+    # On the time of failure, i.e. when the letter was written (the DLQ topic's log-append time),
+    # not on `failed_at`, the failed record's own timestamp: `--since 24h` must show what failed in
+    # the last day, including old pages of a backfill.
+    since_ms: int | None = None
     until_ms: int | None = None
     source_partition: int | None = None
     offsets: list[int] = field(default_factory=list)  # source offsets
 
-    def matches(self, letter: dict) -> bool:
+    def matches(self, letter: dict, written_at_ms: int) -> bool:
         if self.stages and letter["stage"] not in self.stages:
             return False
         if self.reason and not re.search(self.reason, f"{letter['error_class']} {letter['reason']}", re.I):
             return False
-        if self.since_ms is not None and letter["failed_at"] < self.since_ms:
+        if self.since_ms is not None and written_at_ms < self.since_ms:
             return False
-        if self.until_ms is not None and letter["failed_at"] >= self.until_ms:
+        if self.until_ms is not None and written_at_ms >= self.until_ms:
             return False
         if self.source_partition is not None and letter["source_partition"] != self.source_partition:
             return False
@@ -131,7 +135,9 @@ def _match(record: Any, flt: Filter) -> DeadLetterRecord | None:
         letter = decode_letter(record.value)
     except Exception:  # a foreign record on the DLQ must not stop the on-call tool
         return None
-    return DeadLetterRecord(record.topic, record.partition, record.offset, letter) if flt.matches(letter) else None
+    if not flt.matches(letter, record.timestamp):
+        return None
+    return DeadLetterRecord(record.topic, record.partition, record.offset, letter, record.timestamp)
 
 
 def select(bootstrap: str, dlq_topic: str, flt: Filter | None = None, limit: int | None = None,
@@ -167,6 +173,10 @@ def hex_head(data: bytes | None, n: int = 32) -> str:
     return data[:n].hex(" ") + (" …" if len(data) > n else "")
 
 
+def _iso(epoch_ms: int | None) -> str | None:
+    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="seconds")
+
+
 def letter_summary(item: DeadLetterRecord, *, preview: int = 80, hex_bytes: int = 32,
                    with_base64: bool = False) -> dict[str, Any]:
     """A JSON-safe view of one dead letter: metadata, preview, hex head, optional full base64."""
@@ -178,7 +188,8 @@ def letter_summary(item: DeadLetterRecord, *, preview: int = 80, hex_bytes: int 
         "stage": letter["stage"],
         "error_class": letter["error_class"],
         "reason": letter["reason"],
-        "failed_at": datetime.fromtimestamp(letter["failed_at"] / 1000, UTC).isoformat(timespec="seconds"),
+        "written_at": _iso(item.written_at_ms),
+        "failed_at": _iso(letter["failed_at"]),
         "original_size": letter["original_size"],
         "truncated": item.truncated,
         "key_preview": safe_preview(key, 60),

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipelines.config import Topics
 from pipelines.kafka.admin import describe_topics, topic_specs
-from pipelines.kafka.client import admin_client
+from pipelines.kafka.client import admin_client, describe_group
 from pipelines.ops.lag import consumer_lag, summarize
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
@@ -62,8 +62,7 @@ def check_topics(bootstrap: str, topics: Topics, client_config: Mapping[str, Any
 def check_group(bootstrap: str, topics: Topics, group_id: str,
                 client_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Group state (Empty is normal: the pipeline assigns partitions itself) and its lag."""
-    with admin_client(bootstrap, client_config) as admin:
-        described = admin.describe_groups([group_id]).get(group_id, {})
+    described = describe_group(bootstrap, group_id, client_config)
     state = described.get("group_state") or "Unknown"
     info: dict[str, Any] = {"group_id": group_id, "state": state, "members": len(described.get("members") or [])}
     try:
@@ -72,9 +71,15 @@ def check_group(bootstrap: str, topics: Topics, group_id: str,
         return {**info, "status": DEGRADED, "problem": str(exc)}
     info.update(summarize(lags))
     info["committed_partitions"] = sum(1 for x in lags if x.committed is not None)
-    # "Dead" = the group has never committed: normal before the first run, worth a look after.
-    info["status"] = OK if state in ("Empty", "Stable", "Dead") else DEGRADED
-    if state == "Dead":
+    # Records wait on partitions the group has never committed: either no pipeline runs with this
+    # group or it reads without committing; in both cases nothing proves progress.
+    waiting_uncommitted = sum(x.lag for x in lags if x.committed is None)
+    info["status"] = OK if state in ("Empty", "Stable", "Dead") and not waiting_uncommitted else DEGRADED
+    if waiting_uncommitted:
+        info["problem"] = (f"{waiting_uncommitted} records wait on partitions the group has never committed "
+                           "(no pipeline running with this group, or one that does not commit)")
+    elif state == "Dead":
+        # "Dead" = the group has never committed: normal before the first run, worth a look after.
         info["problem"] = "no committed offsets yet (never run with this group?)"
     return info
 
