@@ -24,7 +24,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -51,7 +51,8 @@ KAFKA_DEPLOY_DIR = config.DEPLOY_DIR / "kafka"
 POM_PATH = KAFKA_DEPLOY_DIR / "pom.xml"
 LOG4J_CONFIG = KAFKA_DEPLOY_DIR / "log4j2.properties"
 STARTED_MARKER = "Kafka Server started"
-HOST = "127.0.0.1"  # never listen on other interfaces: this broker has no auth at all
+HOST = "127.0.0.1"  # never listen on other interfaces: the PLAINTEXT listener has no auth at all
+SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 class KafkaBrokerError(RuntimeError):
@@ -167,10 +168,13 @@ def _previous_ports(props: dict[str, str]) -> tuple[int, int]:
     return port, cport
 
 
-def server_properties(data_dir: Path, port: int, controller_port: int) -> dict[str, str]:
-    """The broker config: one combined KRaft node on loopback, tuned to start fast."""
+def server_properties(data_dir: Path, port: int, controller_port: int, sasl_port: int | None = None) -> dict[str, str]:
+    """The broker config: one combined KRaft node on loopback, tuned to start fast.
+
+    With `sasl_port`, a second client listener there asks for SCRAM-SHA-256/512 logins (users are
+    added when the storage is formatted, see `start`); the PLAINTEXT one stays for the broker itself."""
     max_message = str(config.MAX_MESSAGE_BYTES)
-    return {
+    props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"{HOST}:{controller_port}",
@@ -198,6 +202,16 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> dict[s
         "message.max.bytes": max_message,
         "replica.fetch.max.bytes": max_message,
     }
+    if sasl_port is not None:
+        sasl = f"SASL_PLAINTEXT://{HOST}:{sasl_port}"
+        props["listeners"] += f",{sasl}"
+        props["advertised.listeners"] += f",{sasl}"
+        props["listener.security.protocol.map"] += ",SASL_PLAINTEXT:SASL_PLAINTEXT"
+        props["sasl.enabled.mechanisms"] = ",".join(SCRAM_MECHANISMS)
+        for mechanism in SCRAM_MECHANISMS:
+            props[f"listener.name.sasl_plaintext.{mechanism.lower()}.sasl.jaas.config"] = \
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    return props
 
 
 def _write_properties(path: Path, props: dict[str, str]) -> None:
@@ -255,8 +269,12 @@ def _java_cmd(libs: Path, heap: str, extra: Sequence[str], main: Sequence[str]) 
     ]
 
 
-def _format_storage(libs: Path, props_path: Path, log_dir: Path, heap: str) -> None:
-    """Format KRaft storage once; a formatted dir (meta.properties) is reused as is."""
+def _format_storage(libs: Path, props_path: Path, log_dir: Path, heap: str,
+                    scram_users: Mapping[str, str] | None = None) -> None:
+    """Format KRaft storage once; a formatted dir (meta.properties) is reused as is.
+
+    SCRAM users are written into the metadata log here, the way KRaft bootstraps credentials
+    (so they exist before any client connects); a reused dir keeps the users it was formatted with."""
     if (log_dir / "meta.properties").is_file():
         return
 
@@ -268,7 +286,9 @@ def _format_storage(libs: Path, props_path: Path, log_dir: Path, heap: str) -> N
         return proc.stdout
 
     cluster_id = run("random-uuid").strip().splitlines()[-1].strip()
-    run("format", "--standalone", "-t", cluster_id, "-c", str(props_path))
+    scram = [arg for name, password in (scram_users or {}).items() for mechanism in SCRAM_MECHANISMS
+             for arg in ("--add-scram", f"{mechanism}=[name={name},password={password}]")]
+    run("format", "--standalone", "-t", cluster_id, "-c", str(props_path), *scram)
 
 
 def start(
@@ -282,8 +302,12 @@ def start(
     timeout: float = 60.0,
     heap: str = "512m",
     jvm_opts: Sequence[str] = (),
+    scram_users: Mapping[str, str] | None = None,
 ) -> BrokerHandle:
     """Start a broker and return once clients can use it.
+
+    `scram_users` (name -> password) adds a SASL_PLAINTEXT listener with SCRAM logins on a free
+    port (`handle.sasl_bootstrap`) for those users; it needs a data dir formatted by this call.
 
     `port`/`controller_port` 0 means: the ports this data dir used before, else free ones.
     With `state_dir`, the handle is also written there for later processes; without it the
@@ -315,10 +339,17 @@ def start(
         if not _port_free(p):
             raise KafkaBrokerError(f"port {HOST}:{p} is in use (pass port 0 to pick a free one)")
 
-    props = server_properties(data, port, controller_port)
+    sasl_port = None
+    if scram_users:
+        if (data / "kraft-logs" / "meta.properties").is_file():
+            raise KafkaBrokerError(f"SCRAM users are added when storage is formatted; {data} already is")
+        sasl_port = free_port()
+        while sasl_port in (port, controller_port):
+            sasl_port = free_port()
+    props = server_properties(data, port, controller_port, sasl_port)
     _write_properties(props_path, props)
     t0 = time.monotonic()
-    _format_storage(libs, props_path, Path(props["log.dirs"]), heap)
+    _format_storage(libs, props_path, Path(props["log.dirs"]), heap, scram_users)
 
     log_file = Path(log_path) if log_path is not None else data / "broker.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -346,6 +377,7 @@ def start(
         version=version,
         started_at=time.time(),
         state_file=str(state_file) if state_file else None,
+        sasl_bootstrap=f"{HOST}:{sasl_port}" if sasl_port else None,
     )
     try:
         _wait_ready(handle, log_offset, t0 + timeout)

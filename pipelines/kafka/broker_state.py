@@ -59,6 +59,7 @@ class BrokerHandle:
     version: str
     started_at: float
     state_file: str | None = None
+    sasl_bootstrap: str | None = None  # the SCRAM listener, when started with users
 
     def alive(self) -> bool:
         return pid_alive(self.pid)
