@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -43,7 +44,7 @@ from pipelines.runners.artifacts import build_once, file_lock
 from pipelines.versions import KAFKA_VERSION, SCALA_BINARY
 
 __all__ = ["BrokerHandle", "KafkaBroker", "KafkaBrokerError", "default_state_dir", "ensure_kafka_jars", "free_port",
-           "load_state", "running_bootstrap", "start", "start_once", "status", "stop"]
+           "Keystore", "load_state", "running_bootstrap", "start", "start_once", "status", "stop"]
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +169,22 @@ def _previous_ports(props: dict[str, str]) -> tuple[int, int]:
     return port, cport
 
 
-def server_properties(data_dir: Path, port: int, controller_port: int, sasl_port: int | None = None) -> dict[str, str]:
+@dataclass(frozen=True)
+class Keystore:
+    """The broker's TLS identity: a key store file Java reads (PKCS12 or JKS) and its password."""
+
+    path: Path
+    password: str
+    type: str = "PKCS12"
+
+
+def server_properties(data_dir: Path, port: int, controller_port: int, secured: Mapping[str, int] | None = None,
+                      keystore: Keystore | None = None) -> dict[str, str]:
     """The broker config: one combined KRaft node on loopback, tuned to start fast.
 
-    With `sasl_port`, a second client listener there asks for SCRAM-SHA-256/512 logins (users are
-    added when the storage is formatted, see `start`); the PLAINTEXT one stays for the broker itself."""
+    `secured` adds client listeners by security protocol (SASL_PLAINTEXT, SSL, SASL_SSL) -> port:
+    the SASL ones take SCRAM-SHA-256/512 logins (users are added when the storage is formatted, see
+    `start`), the SSL ones present `keystore`. The PLAINTEXT listener stays for the broker itself."""
     max_message = str(config.MAX_MESSAGE_BYTES)
     props = {
         "process.roles": "broker,controller",
@@ -202,15 +214,23 @@ def server_properties(data_dir: Path, port: int, controller_port: int, sasl_port
         "message.max.bytes": max_message,
         "replica.fetch.max.bytes": max_message,
     }
-    if sasl_port is not None:
-        sasl = f"SASL_PLAINTEXT://{HOST}:{sasl_port}"
-        props["listeners"] += f",{sasl}"
-        props["advertised.listeners"] += f",{sasl}"
-        props["listener.security.protocol.map"] += ",SASL_PLAINTEXT:SASL_PLAINTEXT"
-        props["sasl.enabled.mechanisms"] = ",".join(SCRAM_MECHANISMS)
-        for mechanism in SCRAM_MECHANISMS:
-            props[f"listener.name.sasl_plaintext.{mechanism.lower()}.sasl.jaas.config"] = \
-                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    for protocol, secured_port in (secured or {}).items():
+        listener = f"{protocol}://{HOST}:{secured_port}"
+        props["listeners"] += f",{listener}"
+        props["advertised.listeners"] += f",{listener}"
+        props["listener.security.protocol.map"] += f",{protocol}:{protocol}"
+        name = protocol.lower()
+        if protocol.startswith("SASL_"):
+            props["sasl.enabled.mechanisms"] = ",".join(SCRAM_MECHANISMS)
+            for mechanism in SCRAM_MECHANISMS:
+                props[f"listener.name.{name}.{mechanism.lower()}.sasl.jaas.config"] = \
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        if protocol.endswith("SSL"):
+            if keystore is None:
+                raise KafkaBrokerError(f"a {protocol} listener needs a keystore")
+            props[f"listener.name.{name}.ssl.keystore.location"] = str(keystore.path)
+            props[f"listener.name.{name}.ssl.keystore.password"] = keystore.password
+            props[f"listener.name.{name}.ssl.keystore.type"] = keystore.type
     return props
 
 
@@ -303,11 +323,13 @@ def start(
     heap: str = "512m",
     jvm_opts: Sequence[str] = (),
     scram_users: Mapping[str, str] | None = None,
+    keystore: Keystore | None = None,
 ) -> BrokerHandle:
     """Start a broker and return once clients can use it.
 
-    `scram_users` (name -> password) adds a SASL_PLAINTEXT listener with SCRAM logins on a free
-    port (`handle.sasl_bootstrap`) for those users; it needs a data dir formatted by this call.
+    Secured listeners, each on a free port (`handle.listeners`, by security protocol): `scram_users`
+    (name -> password) adds SASL_PLAINTEXT with SCRAM logins for those users (it needs a data dir
+    formatted by this call); `keystore` adds SSL; both add SASL_SSL as well.
 
     `port`/`controller_port` 0 means: the ports this data dir used before, else free ones.
     With `state_dir`, the handle is also written there for later processes; without it the
@@ -339,14 +361,19 @@ def start(
         if not _port_free(p):
             raise KafkaBrokerError(f"port {HOST}:{p} is in use (pass port 0 to pick a free one)")
 
-    sasl_port = None
-    if scram_users:
-        if (data / "kraft-logs" / "meta.properties").is_file():
-            raise KafkaBrokerError(f"SCRAM users are added when storage is formatted; {data} already is")
-        sasl_port = free_port()
-        while sasl_port in (port, controller_port):
-            sasl_port = free_port()
-    props = server_properties(data, port, controller_port, sasl_port)
+    protocols = (["SASL_PLAINTEXT"] if scram_users else []) + (["SSL"] if keystore else []) \
+        + (["SASL_SSL"] if scram_users and keystore else [])
+    if scram_users and (data / "kraft-logs" / "meta.properties").is_file():
+        raise KafkaBrokerError(f"SCRAM users are added when storage is formatted; {data} already is")
+    secured: dict[str, int] = {}
+    taken = {port, controller_port}
+    for protocol in protocols:
+        chosen = free_port()
+        while chosen in taken:
+            chosen = free_port()
+        secured[protocol] = chosen
+        taken.add(chosen)
+    props = server_properties(data, port, controller_port, secured, keystore)
     _write_properties(props_path, props)
     t0 = time.monotonic()
     _format_storage(libs, props_path, Path(props["log.dirs"]), heap, scram_users)
@@ -377,7 +404,7 @@ def start(
         version=version,
         started_at=time.time(),
         state_file=str(state_file) if state_file else None,
-        sasl_bootstrap=f"{HOST}:{sasl_port}" if sasl_port else None,
+        listeners={protocol: f"{HOST}:{secured_port}" for protocol, secured_port in secured.items()},
     )
     try:
         _wait_ready(handle, log_offset, t0 + timeout)

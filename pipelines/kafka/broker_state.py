@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,8 @@ class BrokerHandle:
     version: str
     started_at: float
     state_file: str | None = None
-    sasl_bootstrap: str | None = None  # the SCRAM listener, when started with users
+    # Secured client listeners by security protocol (SASL_PLAINTEXT, SSL, SASL_SSL) -> host:port.
+    listeners: dict[str, str] = field(default_factory=dict)
 
     def alive(self) -> bool:
         return pid_alive(self.pid)

@@ -350,8 +350,10 @@ def read_range(kconsumer: KafkaConsumer, topic: str, starts: Mapping[int, int], 
                     break
                 yield record
         for partition in list(remaining):
-            if kconsumer.position(TopicPartition(topic, partition)) >= wanted[partition]:
+            tp = TopicPartition(topic, partition)
+            if kconsumer.position(tp) >= wanted[partition]:
                 remaining.discard(partition)
+                kconsumer.pause(tp)  # done: fetch nothing more of it while the others catch up
 
 
 def read_to_end(bootstrap: str, topic: str, client_config: Mapping[str, Any] | None = None, *,
