@@ -321,6 +321,15 @@ def partition_offsets(kconsumer: KafkaConsumer, topic: str) -> list[PartitionOff
     return [PartitionOffsets(tp.partition, int(starts[tp]), int(ends[tp])) for tp in tps]
 
 
+def first_offsets_at_or_after(kconsumer: KafkaConsumer, topic: str, offsets: list[PartitionOffsets],
+                              timestamp_ms: int) -> dict[int, int]:
+    """Partition -> the earliest offset whose record timestamp is >= `timestamp_ms` (Kafka's time
+    index), or the log end when there is none. No record stamped that late sits before it."""
+    found = kconsumer.offsets_for_times({TopicPartition(topic, o.partition): timestamp_ms for o in offsets})
+    return {o.partition: (hit.offset if (hit := found.get(TopicPartition(topic, o.partition))) else o.end)
+            for o in offsets}
+
+
 def assign(kconsumer: KafkaConsumer, topic: str, positions: Mapping[int, int]) -> None:
     """Read these partitions of `topic` from these offsets (partition -> offset), nothing else."""
     tps = {p: TopicPartition(topic, p) for p in sorted(positions)}

@@ -124,9 +124,12 @@ def iter_dead_letters(bootstrap: str, dlq_topic: str, flt: Filter | None = None,
             offsets = client.partition_offsets(kconsumer, dlq_topic)
         except client.TopicNotFound as exc:
             raise LookupError(f"topic {dlq_topic!r} does not exist on {bootstrap}") from exc
-        records = client.read_range(kconsumer, dlq_topic, {o.partition: o.start for o in offsets},
-                                    {o.partition: o.end for o in offsets}, stall_timeout_s=timeout_s)
-        yield from progress((_match(record, flt) for record in records), total=sum(o.end - o.start for o in offsets),
+        starts = {o.partition: o.start for o in offsets}
+        if flt.since_ms is not None:  # the filter is on the records' own timestamps: the time index may skip
+            starts = client.first_offsets_at_or_after(kconsumer, dlq_topic, offsets, flt.since_ms)
+        ends = {o.partition: o.end for o in offsets}
+        records = client.read_range(kconsumer, dlq_topic, starts, ends, stall_timeout_s=timeout_s)
+        yield from progress((_match(record, flt) for record in records), total=sum(ends[p] - starts[p] for p in ends),
                             desc=f"scan {dlq_topic}", enabled=show_progress, unit="rec")
 
 
