@@ -34,6 +34,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.consumer.fetcher import ConsumerRecord
 
 from pipelines import config
+from pipelines.kafka import broker_state
 
 KafkaError = _errors.KafkaError
 """Base class of kafka-python's errors, for callers that must not import kafka-python."""
@@ -61,9 +62,7 @@ def resolve_bootstrap(explicit: str | None = None) -> str:
     from_env = os.environ.get(BOOTSTRAP_ENV)
     if from_env:
         return from_env
-    from pipelines.kafka.broker_state import running_bootstrap
-
-    return running_bootstrap() or config.DEFAULT_BOOTSTRAP
+    return broker_state.running_bootstrap() or config.DEFAULT_BOOTSTRAP
 
 
 # --------------------------------------------------------------------------------------------
