@@ -45,13 +45,13 @@ def plan_slices(bootstrap: str, topic: str, group_id: str | None, start: str = "
                 consumer_config: dict[str, Any] | None = None, chunk: int = 20000) -> list[PartitionSlice]:
     """One PartitionSlice per partition: from the group's committed offset (else per `start`) to the
     end offset now (bounded) or open-ended (streaming)."""
-    with client.consumer_client(bootstrap, consumer_config) as consumer:
+    from_committed = start == "committed" and bool(group_id)
+    with client.consumer_client(bootstrap, consumer_config, group_id=group_id if from_committed else None) as consumer:
         try:
             offsets = client.partition_offsets(consumer, topic)
         except client.TopicNotFound as exc:
             raise RuntimeError(f"topic {topic!r} does not exist on {bootstrap}") from exc
-        committed = client.committed_offsets(bootstrap, group_id, topic, consumer_config) \
-            if start == "committed" and group_id else {}
+        committed = client.own_group_offsets(consumer, topic, [o.partition for o in offsets]) if from_committed else {}
     slices = []
     for partition in offsets:
         begin = partition.start

@@ -12,7 +12,8 @@ every tool repeats.
   of client knows, so one dict serves consumers, producers and admin clients alike.
 * **Reads**: a topic's partitions with their offsets (`partition_offsets`), records between
   offsets (`read_range`), a topic up to the end it had when the read began (`read_to_end`), the
-  first record at given offsets (`first_records`), a group's committed offsets.
+  first record at given offsets (`first_records`), a group's committed offsets (`own_group_offsets`
+  for the group's own consumer, `committed_offsets` from outside).
 
 kafka-python is imported only under pipelines/kafka/ and in pipelines/beam/kafka_io.py (a test
 walks the imports); everything else goes through this module and catches `KafkaError` from here.
@@ -394,6 +395,13 @@ def first_records(kconsumer: KafkaConsumer, topic: str, offsets: Mapping[int, in
 def commit(kconsumer: KafkaConsumer, topic: str, offsets: Mapping[int, int]) -> None:
     """Commit partition -> next offset to read for the consumer's group."""
     kconsumer.commit({TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
+
+
+def own_group_offsets(kconsumer: KafkaConsumer, topic: str, partitions: list[int]) -> dict[int, int]:
+    """Partition -> committed offset of the consumer's own group (never committed: absent). For a
+    group's own consumer; tools looking at a group from outside use `committed_offsets`."""
+    found = {p: kconsumer.committed(TopicPartition(topic, p)) for p in partitions}
+    return {p: int(offset) for p, offset in found.items() if offset is not None}
 
 
 def _while_the_coordinator_loads(call: Callable[[], T], timeout_s: float) -> T:
