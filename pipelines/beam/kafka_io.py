@@ -36,7 +36,7 @@ from pipelines.kafka import client
 LOG = logging.getLogger(__name__)
 
 
-def _reader(bootstrap: str, group_id: str | None, client_config: dict[str, Any]):
+def _reader(bootstrap: str, group_id: str | None, client_config: dict[str, Any]) -> client.KafkaConsumer:
     """The reader's consumer: assigned partitions only, commits made explicitly (bundle finalization)."""
     return client.consumer(bootstrap, client_config, group_id=group_id, consumer_timeout_ms=1000)
 
