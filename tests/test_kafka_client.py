@@ -140,6 +140,7 @@ def test_an_empty_file_means_plaintext_and_no_file_means_no_settings(tmp_path: P
     ({"ssl.truststore.location": "/t.jks"}, "PEM"),
     ({"ssl.keystore.location": "/k.p12", "ssl.keystore.type": "PKCS12"}, "PEM"),
     ({"request.timeout.ms": "soon"}, "integer"),
+    ({"ssl.protocol": "TLSv1.3"}, "unsupported client properties: ssl.protocol"),
     ({"ssl.truststore.location": "/t.pem", "ssl.truststore.type": "PEM", "max.poll.records": "5"},
      "unsupported client properties: max.poll.records"),
 ])

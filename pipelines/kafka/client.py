@@ -80,7 +80,6 @@ _DIRECT = {
     "ssl.certificate.location": "ssl_certfile",
     "ssl.key.location": "ssl_keyfile",
     "ssl.key.password": "ssl_password",
-    "ssl.keystore.password": "ssl_password",
     "ssl.crl.location": "ssl_crlfile",
     "ssl.cipher.suites": "ssl_ciphers",
     "client.id": "client_id",
@@ -96,9 +95,8 @@ _INTEGERS = {
 # Java keystores: kafka-python reads PEM files only, so these are accepted with type PEM alone.
 _STORES = {"ssl.truststore.location": "ssl_cafile", "ssl.keystore.location": "ssl_certfile"}
 _STORE_TYPES = {"ssl.truststore.location": "ssl.truststore.type", "ssl.keystore.location": "ssl.keystore.type"}
-# Accepted and without effect here: the Java client's defaults already match kafka-python's.
-_NO_OP = {"ssl.truststore.type", "ssl.keystore.type", "ssl.protocol", "ssl.enabled.protocols", "ssl.key.type",
-          "sasl.login.class"}
+# Read together with the store locations above, not on their own.
+_STORE_TYPE_KEYS = set(_STORE_TYPES.values())
 _PROTOCOLS = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}
 _MECHANISMS = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"}
 _JAAS_MODULES = ("PlainLoginModule", "ScramLoginModule")
@@ -178,7 +176,7 @@ def client_settings(props: Mapping[str, str]) -> dict[str, Any]:
             settings["ssl_check_hostname"] = value.strip().lower() == "https"
         elif key == "sasl.jaas.config":
             settings.update(_jaas_credentials(value))
-        elif key not in _NO_OP:
+        elif key not in _STORE_TYPE_KEYS:
             unknown.append(key)
     if unknown:
         raise KafkaConfigError(f"unsupported client properties: {', '.join(sorted(unknown))}")
