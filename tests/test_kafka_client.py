@@ -172,6 +172,10 @@ def test_each_kind_of_client_gets_only_its_own_keys() -> None:
     assert admin == {"security_protocol": "SSL"}  # the admin client has no ssl_ciphers setting
     assert consumer == {"security_protocol": "SSL", "ssl_ciphers": "HIGH", "fetch_max_bytes": 1}
     assert producer == {"security_protocol": "SSL", "ssl_ciphers": "HIGH", "acks": 1}
+    # the caller's own settings win over the shared ones, except the operator's client id
+    shared_id = client._settings(client.KafkaConsumer, {"client_id": "newsbeam"}, {"client_id": "ops-team"},
+                                 {"client_id": "newsbeam-ops", "group_id": "g"})
+    assert shared_id == {"client_id": "ops-team", "group_id": "g"}
     with pytest.raises(KafkaConfigError, match="sasl_password"):
         client._settings(client.KafkaConsumer, {}, {"sasl_password": "typo"}, {})
 

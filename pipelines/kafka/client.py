@@ -254,6 +254,8 @@ def _settings(kind: type, defaults: Mapping[str, Any], client_config: Mapping[st
     settings = dict(defaults)
     settings.update({k: v for k, v in shared.items() if k in known})
     settings.update(overrides)
+    if "client_id" in shared:  # the operator's client.id names every client: quotas and audit logs use it
+        settings["client_id"] = shared["client_id"]
     return settings
 
 
