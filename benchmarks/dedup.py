@@ -70,10 +70,15 @@ def datasketch_baseline(docs: list[dict]) -> float | None:
     return _rate(len(docs), start)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """This benchmark's options (also listed by `newsbeam bench -h`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1500, help="generator events (about 4 documents each)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     docs = labeled_docs(args.events)
     cluster(docs[:50])  # warm imports and tables
 

@@ -83,11 +83,16 @@ def _root(story_id: str, merged: dict[str, str]) -> str:
     return story_id
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """This benchmark's options (also listed by `newsbeam bench -h`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=600, help="generator events (about 4 documents each)")
     parser.add_argument("--workers", type=int, default=1, help="DirectRunner worker processes")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     items = labeled_items(args.events)
     docs = [to_doc(item) for item in items]
     truth = {str(item["id"]): str(item["cluster"]) for item in items}

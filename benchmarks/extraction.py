@@ -55,12 +55,17 @@ def _trafilatura(row: dict) -> object:
                                        include_tables=False, deduplicate=False)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """This benchmark's options (also listed by `newsbeam bench -h`)."""
     parser = argparse.ArgumentParser(prog="newsbeam bench extraction", description=__doc__.splitlines()[0])
     parser.add_argument("--file", default=None, help="DESIGN §8 extraction JSONL (default: the labeled set)")
     parser.add_argument("--repeat", type=int, default=2, help="passes, each over freshly generated pages")
     parser.add_argument("--include-text", action="store_true", help="also time the text/plain pages")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     passes = [_load(args.file, args.include_text, 11 + k) for k in range(1 if args.file else args.repeat)]
     warm = _load(None, False, seed=999)[:3]  # imports and lazy initialisation are not what we measure
     for row in warm:

@@ -105,11 +105,16 @@ def measure(pages: int, seed: int, start_ms: int = FEED_START_MS) -> dict[str, A
     return figures
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """This benchmark's options (also listed by `newsbeam bench -h`)."""
     parser = argparse.ArgumentParser(prog="newsbeam bench feed_quality", description=__doc__)
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=3)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     print(json.dumps(measure(args.pages, args.seed)))
     return 0
 

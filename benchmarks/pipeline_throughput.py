@@ -13,7 +13,7 @@ import json
 import sys
 import time
 
-from pipelines.config import Topics
+from pipelines.config import RUNNERS, Topics
 from pipelines.core import codecs
 from pipelines.core.extract import extract_article
 from pipelines.quality.samplefeed.generate import generate_feed
@@ -65,13 +65,18 @@ def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool =
         return len(pages) / elapsed, counters(result)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """This benchmark's options (also listed by `newsbeam bench -h`)."""
     parser = argparse.ArgumentParser(prog="newsbeam bench", description=__doc__)
     parser.add_argument("--pages", type=int, default=600)
-    parser.add_argument("--runner", default="DirectRunner")
+    parser.add_argument("--runner", default="DirectRunner", choices=RUNNERS)
     parser.add_argument("--workers", type=int, default=1, help="DirectRunner worker processes")
     parser.add_argument("--no-dedup", action="store_true", help="the pipeline without the dedup steps")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     pages = _pages(args.pages)
     extractor_rate = bare_extractor(pages)
     tagged_rate, load_s = bare_extract_and_tag(pages)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.quality.evaluation.dedup import bcubed, main, pairwise, parse_time
+from pipelines.cli.main import main as newsbeam
+from pipelines.quality.evaluation.dedup import bcubed, pairwise, parse_time
 
 DATA = Path(__file__).parent / "data" / "dedup"
 
@@ -46,7 +47,7 @@ def test_targets_on_generated_data(tmp_path: Path, seed: int, capsys: pytest.Cap
     path = tmp_path / "labeled.jsonl"
     path.write_text("".join(json.dumps(d) + "\n" for d in _generator().generate(seed=seed, events=250)))
     out = tmp_path / "pred.jsonl"
-    assert main([str(path), "--predictions", str(out)]) == 0
+    assert newsbeam(["eval", "dedup", str(path), "--predictions", str(out)]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["precision"] >= 0.99 and summary["recall"] >= 0.97, summary
     assert summary["followups_merged"] <= 0.01, summary
@@ -59,7 +60,7 @@ def test_targets_on_generated_data(tmp_path: Path, seed: int, capsys: pytest.Cap
 
 
 def test_committed_sample(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(DATA / "labeled_sample.jsonl")]) == 0
+    assert newsbeam(["eval", "dedup", str(DATA / "labeled_sample.jsonl")]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(summary) >= {"precision", "recall", "f1", "bcubed_f1", "docs_per_s", "bytes_per_doc", "n"}
     assert summary["precision"] >= 0.99 and summary["recall"] >= 0.97

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from pipelines.cli.main import main as newsbeam
 from pipelines.quality.evaluation import extraction as ev
 from tests.data.extraction.generate import generate
 
@@ -49,7 +50,7 @@ def test_eval_cli_prints_one_summary_line(tmp_path, rows, capsys):
     data = tmp_path / "set.jsonl"
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[::12]), encoding="utf-8")
     out = tmp_path / "pred.jsonl"
-    assert ev.main([str(data), "--predictions", str(out)]) == 0
+    assert newsbeam(["eval", "extraction", str(data), "--predictions", str(out)]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert {"f1", "precision", "recall", "title_exact", "date_exact", "pages_per_s", "n"} <= set(summary)
     assert summary["n"] == len(rows[::12])

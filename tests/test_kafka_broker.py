@@ -12,6 +12,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import UnknownTopicOrPartitionError
 
+from pipelines.cli.kafka import add_kafka_parser, cli_kafka
+from pipelines.cli.topics import add_topics_parser
 from pipelines.config import MAX_PAGE_BYTES, Topics
 from pipelines.kafka import broker as kb
 from pipelines.kafka.admin import TOPIC_CONFIGS, create_topics, describe_topics, end_offsets
@@ -112,20 +114,18 @@ def test_status_reports_running(kafka_broker, capsys: pytest.CaptureFixture[str]
     assert (st["pid"], st["bootstrap"]) == (handle.pid, handle.bootstrap)
 
     args = argparse.Namespace(action="status", state_dir=state_dir, json=True)
-    assert kb.cli_kafka(args) == 0
+    assert cli_kafka(args) == 0
     assert json.loads(capsys.readouterr().out)["bootstrap"] == handle.bootstrap
 
 
 def test_cli_parsers_register(tmp_path: Path) -> None:
-    from pipelines.kafka.admin import add_topics_parser
-
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(required=True)
-    kb.add_kafka_parser(sub)
+    add_kafka_parser(sub)
     add_topics_parser(sub)
     args = parser.parse_args(["kafka", "status", "--state-dir", str(tmp_path), "--json"])
-    assert args.func is kb.cli_kafka and args.state_dir == tmp_path
-    assert kb.cli_kafka(args) == 3  # nothing recorded in an empty state dir
+    assert args.func is cli_kafka and args.state_dir == tmp_path
+    assert cli_kafka(args) == 3  # nothing recorded in an empty state dir
     args = parser.parse_args(["topics", "create", "--prefix", "x.", "--partitions", "2"])
     assert (args.prefix, args.partitions, args.topics_action) == ("x.", 2, "create")
 
@@ -161,3 +161,38 @@ def test_start_failures_are_clear(kafka_broker, tmp_path: Path) -> None:
     with pytest.raises(kb.KafkaBrokerError, match="exited during startup(?s:.*)heap") as err:
         kb.start(tmp_path / "data", jvm_opts=["-Xmx1k"], state_dir=tmp_path / "state")
     assert kb.load_state(tmp_path / "state") is None, err.value
+
+
+def _time_wait_on(port: int) -> bool:
+    """Whether a TCP connection with local port `port` is in TIME_WAIT (state 06). The JVM's sockets
+    are IPv6 ones (IPv4-mapped addresses), so both tables are read."""
+    rows = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            rows += [line.split() for line in lines.readlines()[1:]]
+    return any(int(row[1].rsplit(":", 1)[1], 16) == port and row[3] == "06" for row in rows)
+
+
+def test_restart_on_the_same_port_right_after_a_stop(kafka_broker, tmp_path: Path) -> None:
+    """A stopped broker leaves its closed connections in TIME_WAIT for a minute; the port is free."""
+    from pipelines.kafka import client
+
+    _local_only(kafka_broker)
+    port = kb.free_port()
+    first = kb.start(tmp_path / "data", port=port)
+    connected = client.consumer(first.bootstrap)
+    try:
+        assert connected.topics() is not None  # a connection the broker closes itself when it stops
+        kb.stop(first)
+        deadline = time.monotonic() + 10
+        while not _time_wait_on(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _time_wait_on(port), "the broker's side of the connection should linger in TIME_WAIT"
+        second = kb.start(tmp_path / "data", port=port)  # at once, on the same port
+    finally:
+        connected.close()
+    try:
+        assert second.bootstrap == first.bootstrap
+        assert create_topics(second.bootstrap, Topics("again."), partitions=1)
+    finally:
+        kb.stop(second)

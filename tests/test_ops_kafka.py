@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.cli.dlq import add_dlq_parser
+from pipelines.cli.ops import add_lag_parser, add_status_parser
 from pipelines.config import JobSettings, Topics
 from pipelines.core import codecs
 from pipelines.core.records import KafkaMessage
@@ -17,8 +19,8 @@ from pipelines.kafka.ledger import read_ledger
 from pipelines.kafka.produce import page_message, produce
 from pipelines.kafka.topics import count, read_all
 from pipelines.ops import dlq
-from pipelines.ops.lag import add_lag_parser, consumer_lag, summarize
-from pipelines.ops.status import add_status_parser, status
+from pipelines.ops.lag import consumer_lag, summarize
+from pipelines.ops.status import status
 from pipelines.runners.launch import run
 
 pytestmark = pytest.mark.integration
@@ -106,24 +108,24 @@ def test_dlq_show_and_replay_keep_the_ledger_and_article_keys_unique(kafka_broke
     assert (raw, articles, dead) == (9, 5, 4)
 
     target = ["--bootstrap", bootstrap, "--prefix", topics.prefix]
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "show", *target], capsys)
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target], capsys)
     assert code == 0 and out.count("decode/") == 4
     assert "\x1b" not in out and "\x00" not in out and "\x07" not in out  # safe for a terminal
     assert ".[2J.]0;owned." in out
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "show", *target, "--reason", "fetched_at", "--json"], capsys)
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--reason", "fetched_at", "--json"], capsys)
     shown = [json.loads(line) for line in out.splitlines()]
     assert len(shown) == 3 and all(v["error_class"] == "JsonFieldError" for v in shown)
     assert {json.loads(base64.b64decode(v["value_b64"]))["url"] for v in shown} == \
         {f"https://news.example/{50 + i}" for i in range(3)}
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "show", *target, "--summary", "--json"], capsys)
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--summary", "--json"], capsys)
     assert {(r["error_class"], r["count"]) for r in json.loads(out)} == {("JsonFieldError", 3), ("UnknownEncoding", 1)}
 
     # a dry run sends nothing
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at",
+    code, out = cli(add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at",
                                          "--dry-run", "--json"], capsys)
     assert json.loads(out)["replayed"] == 0 and count(bootstrap, topics.raw) == raw
 
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "replay", *target, "--stage", "decode",
+    code, out = cli(add_dlq_parser, ["dlq", "replay", *target, "--stage", "decode",
                                          "--fix", f"{FIXES}:add_fetched_at", "--json"], capsys)
     report = json.loads(out)
     assert code == 0 and report["selected"] == 4 and report["replayed"] == 3 and report["skipped_by_fix"] == 1
@@ -133,7 +135,7 @@ def test_dlq_show_and_replay_keep_the_ledger_and_article_keys_unique(kafka_broke
     assert {r.timestamp for r in replays} == {base + 50 + i for i in range(3)}  # original event time kept
 
     # replaying the same selection again finds the replays on the raw topic and sends nothing
-    code, out = cli(dlq.add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at", "--json"],
+    code, out = cli(add_dlq_parser, ["dlq", "replay", *target, "--fix", f"{FIXES}:add_fetched_at", "--json"],
                     capsys)
     again = json.loads(out)
     assert again["replayed"] == 0 and again["skipped_already_replayed"] == 3
@@ -186,3 +188,60 @@ def test_status_reports_topics_configs_and_group(kafka_broker, topics, capsys):
 
     code, _ = cli(add_status_parser, ["status", "--bootstrap", "127.0.0.1:1", "--json"], capsys)
     assert code == 1
+
+
+def test_status_is_degraded_while_records_wait_for_a_group_that_never_committed(kafka_broker, topics, capsys):
+    from pipelines.kafka import client
+
+    bootstrap, group = kafka_broker.bootstrap, f"idle-{topics.prefix}"
+    produce(bootstrap, topics.raw, [good(i, int(time.time() * 1000)) for i in range(7)], progress=False)
+    report = status(bootstrap, topics, group)
+    assert report["status"] == "degraded" and report["group"]["status"] == "degraded", report["group"]
+    assert report["group"]["lag"] == 7 and "7 records wait" in report["group"]["problem"]
+    code, out = cli(add_status_parser, ["status", "--bootstrap", bootstrap, "--prefix", topics.prefix,
+                                        "--group-id", group], capsys)
+    assert code == 2 and "never committed" in out
+
+    # once the group has committed what it read, the same backlog is progress, not a problem
+    with client.consumer_client(bootstrap, group_id=group) as committer:
+        ends = {o.partition: o.end for o in client.partition_offsets(committer, topics.raw)}
+        client.commit(committer, topics.raw, ends)
+    report = status(bootstrap, topics, group)
+    assert report["status"] == "ok" and report["group"]["lag"] == 0, report["group"]
+
+
+def test_dlq_since_and_until_select_by_the_time_of_failure_not_the_records_own_time(kafka_broker, topics, capsys):
+    from pipelines.core.dead_letters import dead_letter, to_message
+    from pipelines.core.records import KafkaRecord
+
+    bootstrap = kafka_broker.bootstrap
+    three_days_ago = int(time.time() * 1000) - 72 * HOUR_MS
+    before = int(time.time() * 1000) - 1000
+    letters = [dead_letter(KafkaRecord(topics.raw, 0, i, b"k", b"\x00garbage", three_days_ago + i, ()),
+                           "decode", "UnknownEncoding", "not Avro, not JSON") for i in range(4)]
+    produce(bootstrap, topics.dlq, [to_message(letter, codecs.encode("DeadLetter", letter)) for letter in letters],
+            progress=False)
+    target = ["--bootstrap", bootstrap, "--prefix", topics.prefix, "--json"]
+
+    # an old page that failed a moment ago is in the last hour's failures
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--since", "1h"], capsys)
+    shown = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(shown) == 4
+    assert all(v["failed_at"].startswith(time.strftime("%Y-%m-%d", time.gmtime(three_days_ago / 1000)))
+               for v in shown)
+    assert all(parse_iso(v["written_at"]) >= before // 1000 * 1000 for v in shown)
+    # and not among the failures of three days ago, when only the page itself was fetched
+    code, out = cli(add_dlq_parser, ["dlq", "show", *target, "--until", str(three_days_ago + HOUR_MS)], capsys)
+    assert code == 0 and out.strip() == ""
+
+    # --since starts the scan at Kafka's time index: letters written before it are not even read
+    time.sleep(1.1)
+    later = int(time.time() * 1000)
+    produce(bootstrap, topics.dlq, [to_message(letter, codecs.encode("DeadLetter", letter)) for letter in letters[:2]],
+            progress=False)
+    scanned = list(dlq.iter_dead_letters(bootstrap, topics.dlq, dlq.Filter(since_ms=later), show_progress=False))
+    assert len(scanned) == 2 and all(item is not None for item in scanned), scanned
+
+
+def parse_iso(text: str) -> int:
+    return dlq.parse_time(text)

@@ -121,10 +121,12 @@ def test_prometheus_scrapes_a_streaming_run(kafka_broker, topics, messages, tmp_
 
     targets = []
     if runner == "FlinkRunner":
+        from pipelines.runners.flink import ensure_job_server_jar
         from pipelines.runners.flink_metrics import embedded_flink_metrics
 
         reporter_port = free_port()
-        for key, value in embedded_flink_metrics(reporter_port, conf_dir=tmp_path / "flink-conf").items():
+        env = embedded_flink_metrics(ensure_job_server_jar(), reporter_port, conf_dir=tmp_path / "flink-conf")
+        for key, value in env.items():
             monkeypatch.setenv(key, value)
         targets.append(f"127.0.0.1:{reporter_port}")
     # Flink streaming checkpoints (pipeline.FLINK_CHECKPOINT_MS, 2 s here) and commits offsets when

@@ -8,7 +8,8 @@ import logging
 
 import pytest
 
-from pipelines.ops import common, dlq
+from pipelines.cli import common
+from pipelines.ops import dlq
 from pipelines.ops.logging_setup import JsonFormatter, configure_logging
 
 
@@ -46,13 +47,16 @@ def test_filter_and_time_parsing():
     assert dlq.parse_time(str(now)) == now
     letter = {"stage": "extract", "error_class": "EmptyBody", "reason": "no text found", "failed_at": now,
               "source_partition": 1, "source_offset": 5}
-    assert dlq.Filter(stages=["extract"], reason="empty").matches(letter)
-    assert dlq.Filter(reason="NO TEXT").matches(letter)
-    assert not dlq.Filter(stages=["decode"]).matches(letter)
-    assert not dlq.Filter(since_ms=now + 1).matches(letter)
-    assert not dlq.Filter(until_ms=now).matches(letter)
-    assert dlq.Filter(source_partition=1, offsets=[5, 6]).matches(letter)
-    assert not dlq.Filter(offsets=[6]).matches(letter)
+    written = now + 5000
+    assert dlq.Filter(stages=["extract"], reason="empty").matches(letter, written)
+    assert dlq.Filter(reason="NO TEXT").matches(letter, written)
+    assert not dlq.Filter(stages=["decode"]).matches(letter, written)
+    assert not dlq.Filter(since_ms=written + 1).matches(letter, written)
+    assert not dlq.Filter(until_ms=written).matches(letter, written)
+    # the time of failure is when the letter was written, not the failed record's own timestamp
+    assert dlq.Filter(since_ms=now + 1, until_ms=written + 1).matches(letter, written)
+    assert dlq.Filter(source_partition=1, offsets=[5, 6]).matches(letter, written)
+    assert not dlq.Filter(offsets=[6]).matches(letter, written)
 
 
 def test_decode_letter_handles_json_format_bytes():
@@ -120,10 +124,8 @@ def test_table_aligns_numbers_right():
 def test_parsers_register_and_parse():
     import argparse
 
-    from pipelines.ops.dlq import add_dlq_parser
-    from pipelines.ops.lag import add_lag_parser
-    from pipelines.ops.metrics_export import add_metrics_parser
-    from pipelines.ops.status import add_status_parser
+    from pipelines.cli.dlq import add_dlq_parser, cli_dlq_replay, filter_from_args
+    from pipelines.cli.ops import add_lag_parser, add_metrics_parser, add_status_parser
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
@@ -131,8 +133,8 @@ def test_parsers_register_and_parse():
         add(sub)
     args = parser.parse_args(["dlq", "replay", "--stage", "decode", "--reason", "Json", "--since", "2h",
                               "--fix", "x.py:f", "--dry-run", "--prefix", "p."])
-    flt = dlq.filter_from_args(args)
+    flt = filter_from_args(args)
     assert flt.stages == ["decode"] and flt.reason == "Json" and flt.since_ms is not None
-    assert args.func is dlq.cli_dlq_replay and args.dry_run
+    assert args.func is cli_dlq_replay and args.dry_run
     assert parser.parse_args(["lag", "--json", "--group-id", "g"]).group_id == "g"
     assert parser.parse_args(["metrics", "serve", "--port", "0"]).port == 0

@@ -31,65 +31,50 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from pipelines.config import MAX_FUTURE_TIMESTAMP_MS, NAMESPACE
 from pipelines.core.limits import writable_timestamp
 from pipelines.core.records import UNBOUNDED_END, KafkaMessage, KafkaRecord, PartitionSlice
+from pipelines.kafka import client
 
 LOG = logging.getLogger(__name__)
 
 
-def _consumer(bootstrap: str, group_id: str | None, config: dict[str, Any]):
-    from kafka import KafkaConsumer
-
-    return KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=1000,
-        **config,
-    )
+def _reader(bootstrap: str, group_id: str | None, client_config: dict[str, Any]) -> client.KafkaConsumer:
+    """The reader's consumer: assigned partitions only, commits made explicitly (bundle finalization)."""
+    return client.consumer(bootstrap, client_config, group_id=group_id, consumer_timeout_ms=1000)
 
 
 def plan_slices(bootstrap: str, topic: str, group_id: str | None, start: str = "committed", bounded: bool = True,
                 consumer_config: dict[str, Any] | None = None, chunk: int = 20000) -> list[PartitionSlice]:
     """One PartitionSlice per partition: from the group's committed offset (else per `start`) to the
     end offset now (bounded) or open-ended (streaming)."""
-    from kafka import TopicPartition
-
-    consumer = _consumer(bootstrap, group_id, consumer_config or {})
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            raise RuntimeError(f"topic {topic!r} does not exist on {bootstrap}")
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        first = consumer.beginning_offsets(tps)
-        last = consumer.end_offsets(tps)
-        slices = []
-        for tp in tps:
-            begin = first[tp]
-            if start == "latest":
-                begin = last[tp]
-            elif start == "committed" and group_id:
-                committed = consumer.committed(tp)
-                if committed is not None:
-                    begin = max(committed, first[tp])
-            stop = last[tp] if bounded else UNBOUNDED_END
-            LOG.info("plan %s[%d]: offsets %d..%s", topic, tp.partition, begin, stop)
-            slices.append(PartitionSlice(topic, tp.partition, begin, stop, chunk))
-        return slices
-    finally:
-        consumer.close()
+    from_committed = start == "committed" and bool(group_id)
+    with client.consumer_client(bootstrap, consumer_config, group_id=group_id if from_committed else None) as consumer:
+        try:
+            offsets = client.partition_offsets(consumer, topic)
+        except client.TopicNotFound as exc:
+            raise RuntimeError(f"topic {topic!r} does not exist on {bootstrap}") from exc
+        committed = client.own_group_offsets(consumer, topic, [o.partition for o in offsets]) if from_committed else {}
+    slices = []
+    for partition in offsets:
+        begin = partition.start
+        if start == "latest":
+            begin = partition.end
+        elif partition.partition in committed:
+            begin = max(committed[partition.partition], partition.start)
+        stop = partition.end if bounded else UNBOUNDED_END
+        LOG.info("plan %s[%d]: offsets %d..%s", topic, partition.partition, begin, stop)
+        slices.append(PartitionSlice(topic, partition.partition, begin, stop, chunk))
+    return slices
 
 
 def commit_slices(bootstrap: str, group_id: str, slices: list[PartitionSlice],
                   consumer_config: dict[str, Any] | None = None) -> None:
     """Commit the end of each bounded slice for `group_id`: called once the job's outputs are durable."""
-    from kafka import OffsetAndMetadata, TopicPartition
-
-    consumer = _consumer(bootstrap, group_id, consumer_config or {})
-    try:
-        consumer.commit({TopicPartition(s.topic, s.partition): OffsetAndMetadata(s.stop, "", -1)
-                         for s in slices if s.stop < UNBOUNDED_END})
-    finally:
-        consumer.close()
+    by_topic: dict[str, dict[int, int]] = {}
+    for s in slices:
+        if s.stop < UNBOUNDED_END:
+            by_topic.setdefault(s.topic, {})[s.partition] = s.stop
+    with client.consumer_client(bootstrap, consumer_config, group_id=group_id) as consumer:
+        for topic, offsets in by_topic.items():
+            client.commit(consumer, topic, offsets)
 
 
 class _PlanPartitions(beam.DoFn):
@@ -154,14 +139,14 @@ class _ReadSlices(beam.DoFn):
         self._records_read = Metrics.counter(NAMESPACE, "pages_read")
 
     def setup(self) -> None:
-        self._consumer = _consumer(self._bootstrap, self._group_id, self._config)
+        self._consumer = _reader(self._bootstrap, self._group_id, self._config)
         self._commit_lock = threading.Lock()
         self._committed: dict[tuple[str, int], int] = {}
 
     def teardown(self) -> None:
-        for client in (self._consumer, self._committer):
-            if client is not None:
-                client.close(autocommit=False)
+        for kafka_client in (self._consumer, self._committer):
+            if kafka_client is not None:
+                kafka_client.close(autocommit=False)
         self._consumer = self._committer = None
 
     def process(
@@ -182,15 +167,13 @@ class _ReadSlices(beam.DoFn):
             # Runners call finalizers on their own thread, possibly while this DoFn is polling the
             # next bundle: kafka-python clients are not thread-safe, so commits use a client of
             # their own (sharing the reader's stalled Flink jobs with checkpointing on).
-            from kafka import OffsetAndMetadata, TopicPartition
-
             with self._commit_lock:
                 if self._committed.get((topic, partition), -1) >= next_offset:
                     return  # a later bundle already committed further
                 try:
                     if self._committer is None:
-                        self._committer = _consumer(self._bootstrap, self._group_id, self._config)
-                    self._committer.commit({TopicPartition(topic, partition): OffsetAndMetadata(next_offset, "", -1)})
+                        self._committer = _reader(self._bootstrap, self._group_id, self._config)
+                    client.commit(self._committer, topic, {partition: next_offset})
                     self._committed[(topic, partition)] = next_offset
                 except Exception:  # a lost commit only means re-reading: at-least-once, never loss
                     LOG.warning("offset commit %s[%d]@%d failed", topic, partition, next_offset, exc_info=True)
@@ -318,17 +301,7 @@ class _ProduceFn(beam.DoFn):
         self._written = Metrics.counter(NAMESPACE, metric) if metric else None
 
     def setup(self) -> None:
-        from kafka import KafkaProducer
-
-        settings = {
-            "enable_idempotence": True,
-            "acks": "all",
-            "compression_type": "lz4",
-            "linger_ms": 20,
-            "max_request_size": 16 * 1024 * 1024,
-        }
-        settings.update(self._config)
-        self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, **settings)
+        self._producer = client.producer(self._bootstrap, self._config)
 
     def start_bundle(self) -> None:
         self._pending = []

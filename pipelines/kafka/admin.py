@@ -8,25 +8,21 @@ the test fixtures alike.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import json
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import kafka.errors as kerrors
-from kafka import TopicPartition
-from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, OffsetSpec
+from kafka.admin import ConfigResource, ConfigResourceType
 
 from pipelines import config
 from pipelines.config import Topics
+from pipelines.kafka.client import TopicNotFound, admin_client, consumer_client, partition_offsets
+
+__all__ = ["TOPIC_CONFIGS", "TopicSpec", "admin_client", "create_topics", "describe_topics", "end_offsets",
+           "topic_specs"]
 
 DAY_MS = 24 * 60 * 60 * 1000
-# Raw pages go up to MAX_PAGE_BYTES; headers, Avro framing and batch overhead need headroom.
-# Articles/stories can carry a whole page's text and DLQ records the original bytes.
-MAX_MESSAGE_BYTES = config.MAX_PAGE_BYTES + 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
         {
             "cleanup.policy": "delete",
             "retention.ms": str(7 * DAY_MS),  # input is replayable for a week (backfills, fixes)
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
     "articles": TopicSpec(
@@ -52,7 +48,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
         {
             "cleanup.policy": "delete",
             "retention.ms": str(7 * DAY_MS),
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
     "stories": TopicSpec(
@@ -68,7 +64,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
             "segment.ms": str(DAY_MS),
             "min.cleanable.dirty.ratio": "0.1",
             "delete.retention.ms": str(DAY_MS),  # tombstones stay visible a day
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
     "links": TopicSpec(
@@ -87,7 +83,7 @@ TOPIC_CONFIGS: dict[str, TopicSpec] = {
             # record's (kept in `failed_at`), and a backfill's letters would otherwise be deleted
             # at once. The other topics keep event time, which downstream consumers window on.
             "message.timestamp.type": "LogAppendTime",
-            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            "max.message.bytes": str(config.MAX_MESSAGE_BYTES),
         },
     ),
 }
@@ -100,23 +96,6 @@ def topic_specs(topics: Topics, partitions: int | None = None) -> dict[str, Topi
         name = getattr(topics, role)
         specs[name] = TopicSpec(partitions, spec.configs) if partitions else spec
     return specs
-
-
-@contextlib.contextmanager
-def admin_client(
-    bootstrap: str,
-    client_config: Mapping[str, Any] | None = None,
-) -> Iterator[KafkaAdminClient]:
-    """A closed-on-exit admin client; `client_config` passes SASL/SSL settings through."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap,
-        client_id="newsbeam-admin",
-        **{"request_timeout_ms": 30000, "bootstrap_timeout_ms": 15000, **(client_config or {})},
-    )
-    try:
-        yield admin
-    finally:
-        admin.close()
 
 
 def create_topics(
@@ -191,71 +170,8 @@ def end_offsets(
     client_config: Mapping[str, Any] | None = None,
 ) -> dict[int, int]:
     """Partition -> log end offset (the offset the next record will get)."""
-    with admin_client(bootstrap, client_config) as admin:
-        meta = admin.describe_topics([topic])
-        if not meta or meta[0].get("error_code"):
-            code = meta[0]["error_code"] if meta else kerrors.UnknownTopicOrPartitionError.errno
-            raise kerrors.for_code(code)(f"topic {topic}")
-        specs = {TopicPartition(topic, p["partition_index"]): OffsetSpec.LATEST for p in meta[0]["partitions"]}
-        offsets = admin.list_partition_offsets(specs)
-    return {tp.partition: int(o.offset) for tp, o in sorted(offsets.items())}
-
-
-# --------------------------------------------------------------------------------------------
-# CLI
-
-
-def add_topics_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `topics create|list` on an argparse subparsers object."""
-    p = subparsers.add_parser("topics", help="create or list the pipeline's Kafka topics")
-    sub = p.add_subparsers(dest="topics_action", required=True)
-    for action, help_text in (
-        ("create", "create the topics of DESIGN §4 (idempotent)"),
-        ("list", "show the topics, partitions and key configs"),
-    ):
-        sp = sub.add_parser(action, help=help_text)
-        sp.add_argument(
-            "--bootstrap",
-            help="host:port (default: $NEWSBEAM_BOOTSTRAP, a `newsbeam kafka` "
-            f"broker, else {config.DEFAULT_BOOTSTRAP})",
-        )
-        sp.add_argument("--prefix", default="", help="topic name prefix")
-        sp.add_argument("--json", action="store_true", help="print machine-readable JSON")
-        if action == "create":
-            sp.add_argument("--partitions", type=int, help="partitions for every topic (default: per-topic layout)")
-        sp.set_defaults(func=cli_topics)
-    return p
-
-
-def cli_topics(args: argparse.Namespace) -> int:
-    """`newsbeam topics …`. Exit codes: 0 ok, 1 broker/admin error, 3 `list`: some missing."""
-    from pipelines.kafka.broker import default_bootstrap  # no process code needed otherwise
-
-    bootstrap = args.bootstrap or default_bootstrap()
-    topics = Topics(args.prefix)
-    try:
-        if args.topics_action == "create":
-            created = create_topics(bootstrap, topics, args.partitions)
-            if args.json:
-                print(json.dumps(created, sort_keys=True))
-            for name, outcome in ({} if args.json else created).items():
-                print(f"{name:40} {outcome}")
-            return 0
-        described = describe_topics(bootstrap, topics)
-    except kerrors.KafkaError as exc:
-        print(f"newsbeam topics: {bootstrap}: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(described, sort_keys=True))
-    else:
-        for name, info in described.items():
-            if info is None:
-                print(f"{name:40} MISSING")
-                continue
-            cfg = info["configs"]
-            print(
-                f"{name:40} partitions={info['partitions']} "
-                f"cleanup.policy={cfg.get('cleanup.policy')} "
-                f"retention.ms={cfg.get('retention.ms')}"
-            )
-    return 0 if all(described.values()) else 3
+    with consumer_client(bootstrap, client_config) as kconsumer:
+        try:
+            return {o.partition: o.end for o in partition_offsets(kconsumer, topic)}
+        except TopicNotFound as exc:
+            raise kerrors.UnknownTopicOrPartitionError(str(exc)) from exc

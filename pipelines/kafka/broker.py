@@ -8,14 +8,13 @@ broker is launched as a plain `java -cp 'libs/*' kafka.Kafka` process.
 The broker runs detached (own session), so `newsbeam kafka start` can return and a later
 `newsbeam kafka status|stop` finds it again through a small JSON state file.
 
-Pure process management: no Beam import. kafka-python is imported only for the readiness probe.
+Pure process management: no Beam import; a Kafka client (pipelines.kafka.client) only for the readiness
+probe. The command line is in pipelines/cli/kafka.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -23,16 +22,29 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
 from pipelines import config
+from pipelines.kafka.broker_state import (
+    CHILDREN,
+    BrokerHandle,
+    default_state_dir,
+    load_state,
+    pid_alive,
+    running_bootstrap,
+    state_path,
+    write_state,
+)
+from pipelines.runners.artifacts import build_once, file_lock
 from pipelines.versions import KAFKA_VERSION, SCALA_BINARY
+
+__all__ = ["BrokerHandle", "KafkaBroker", "KafkaBrokerError", "default_state_dir", "ensure_kafka_jars", "free_port",
+           "Keystore", "load_state", "running_bootstrap", "start", "start_once", "status", "stop"]
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +52,8 @@ KAFKA_DEPLOY_DIR = config.DEPLOY_DIR / "kafka"
 POM_PATH = KAFKA_DEPLOY_DIR / "pom.xml"
 LOG4J_CONFIG = KAFKA_DEPLOY_DIR / "log4j2.properties"
 STARTED_MARKER = "Kafka Server started"
-STATE_FILE_NAME = "broker.json"
-HOST = "127.0.0.1"  # never listen on other interfaces: this broker has no auth at all
+HOST = "127.0.0.1"  # never listen on other interfaces: the PLAINTEXT listener has no auth at all
+SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 class KafkaBrokerError(RuntimeError):
@@ -71,66 +83,30 @@ def _jars_complete(home: Path, version: str) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Exclusive advisory lock, so concurrent processes (pytest-xdist, two CLIs) don't race."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def ensure_kafka_jars(version: str = KAFKA_VERSION, *, mvn: str | None = None) -> Path:
-    """Return the directory of broker jars for `version`, fetching them with Maven once.
-
-    A `.complete` marker makes later calls free; a lock file makes concurrent first calls
-    wait for one fetch instead of running Maven twice into the same directory. Jars are
-    copied into a temporary directory and renamed, so an interrupted fetch never looks done.
-    """
+    """Return the directory of broker jars for `version`, fetched with Maven once into the cache
+    (pipelines.runners.artifacts: locked, built aside, renamed into place)."""
     home = kafka_home(version)
-    libs = home / "libs"
-    if _jars_complete(home, version):
-        return libs
-    home.mkdir(parents=True, exist_ok=True)
-    with _file_lock(home / ".lock"):
-        if _jars_complete(home, version):
-            return libs
-        mvn_bin = mvn or os.environ.get("MVN") or shutil.which("mvn")
+    mvn_bin = mvn or os.environ.get("MVN") or shutil.which("mvn")
+
+    def fetch(libs: Path) -> None:
         if not mvn_bin:
             raise KafkaBrokerError("Maven (`mvn`) is needed once to fetch the Kafka jars")
         if not POM_PATH.is_file():
             raise KafkaBrokerError(f"{POM_PATH} is missing (run from a source checkout)")
-        tmp = home / f"libs.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        cmd = [
-            mvn_bin,
-            "-B",
-            "-q",
-            "-f",
-            str(POM_PATH),
-            "dependency:copy-dependencies",
-            f"-Dkafka.version={version}",
-            f"-DoutputDirectory={tmp}",
-        ]
-        # WARNING level so it shows by default: the first fetch is slow and otherwise silent.
-        log.warning("Fetching Kafka %s jars with Maven into %s (first run only)", version, libs)
-        t0 = time.monotonic()
+        cmd = [mvn_bin, "-B", "-q", "-f", str(POM_PATH), "dependency:copy-dependencies",
+               f"-Dkafka.version={version}", f"-DoutputDirectory={libs}"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0 or not (tmp / _main_jar_name(version)).is_file():
-            shutil.rmtree(tmp, ignore_errors=True)
+        if proc.returncode != 0 or not (libs / _main_jar_name(version)).is_file():
             tail = _tail_text((proc.stdout + proc.stderr).splitlines(), 30)
             raise KafkaBrokerError(f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n{tail}")
-        shutil.rmtree(libs, ignore_errors=True)
-        tmp.rename(libs)
         jars = sorted(p.name for p in libs.glob("*.jar"))
-        seconds = round(time.monotonic() - t0, 1)
-        marker = {"version": version, "seconds": seconds, "jars": jars}
-        (home / ".complete").write_text(json.dumps(marker, indent=1))
-        log.info("Fetched %d Kafka jars in %.1fs", len(jars), seconds)
-    return libs
+        # Written before the rename, but `_jars_complete` also wants the main jar under libs/,
+        # which exists only once the rename has happened.
+        (home / ".complete").write_text(json.dumps({"version": version, "jars": jars}, indent=1))
+
+    return build_once(home / "libs", fetch, what=f"the Kafka {version} jars",
+                      complete=lambda _: _jars_complete(home, version))
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +121,13 @@ def free_port(host: str = HOST) -> int:
 
 
 def _port_free(port: int, host: str = HOST) -> bool:
+    """Whether a broker could listen on `port` now.
+
+    With SO_REUSEADDR, as the JVM binds its listeners: connections of a broker stopped a moment
+    ago linger in TIME_WAIT for a minute, which would refuse a plain bind but not Kafka's, while a
+    port somebody listens on is refused either way."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -187,10 +169,24 @@ def _previous_ports(props: dict[str, str]) -> tuple[int, int]:
     return port, cport
 
 
-def server_properties(data_dir: Path, port: int, controller_port: int) -> dict[str, str]:
-    """The broker config: one combined KRaft node on loopback, tuned to start fast."""
-    max_message = str(config.MAX_PAGE_BYTES + 1024 * 1024)
-    return {
+@dataclass(frozen=True)
+class Keystore:
+    """The broker's TLS identity: a key store file Java reads (PKCS12 or JKS) and its password."""
+
+    path: Path
+    password: str
+    type: str = "PKCS12"
+
+
+def server_properties(data_dir: Path, port: int, controller_port: int, secured: Mapping[str, int] | None = None,
+                      keystore: Keystore | None = None) -> dict[str, str]:
+    """The broker config: one combined KRaft node on loopback, tuned to start fast.
+
+    `secured` adds client listeners by security protocol (SASL_PLAINTEXT, SSL, SASL_SSL) -> port:
+    the SASL ones take SCRAM-SHA-256/512 logins (users are added when the storage is formatted, see
+    `start`), the SSL ones present `keystore`. The PLAINTEXT listener stays for the broker itself."""
+    max_message = str(config.MAX_MESSAGE_BYTES)
+    props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"{HOST}:{controller_port}",
@@ -218,6 +214,24 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> dict[s
         "message.max.bytes": max_message,
         "replica.fetch.max.bytes": max_message,
     }
+    for protocol, secured_port in (secured or {}).items():
+        listener = f"{protocol}://{HOST}:{secured_port}"
+        props["listeners"] += f",{listener}"
+        props["advertised.listeners"] += f",{listener}"
+        props["listener.security.protocol.map"] += f",{protocol}:{protocol}"
+        name = protocol.lower()
+        if protocol.startswith("SASL_"):
+            props["sasl.enabled.mechanisms"] = ",".join(SCRAM_MECHANISMS)
+            for mechanism in SCRAM_MECHANISMS:
+                props[f"listener.name.{name}.{mechanism.lower()}.sasl.jaas.config"] = \
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        if protocol.endswith("SSL"):
+            if keystore is None:
+                raise KafkaBrokerError(f"a {protocol} listener needs a keystore")
+            props[f"listener.name.{name}.ssl.keystore.location"] = str(keystore.path)
+            props[f"listener.name.{name}.ssl.keystore.password"] = keystore.password
+            props[f"listener.name.{name}.ssl.keystore.type"] = keystore.type
+    return props
 
 
 def _write_properties(path: Path, props: dict[str, str]) -> None:
@@ -240,119 +254,16 @@ def _log_tail(path: Path, n: int = 40, start: int = 0) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Handle and process bookkeeping
-
-# Children started by this process: kept so they are reaped (a zombie still answers kill(0)).
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _pid_alive(pid: int) -> bool:
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        return child.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if proc.is_dir():  # guard against pid reuse and zombies where /proc exists
-        try:
-            if b"kafka.Kafka" not in (proc / "cmdline").read_bytes():
-                return False
-            return (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except (OSError, IndexError):
-            return False
-    return True
-
-
-@dataclass
-class BrokerHandle:
-    """A started broker: what clients need (`bootstrap`) and what `stop` needs (`pid`)."""
-
-    pid: int
-    bootstrap: str
-    port: int
-    controller_port: int
-    data_dir: str
-    log_path: str
-    version: str
-    started_at: float
-    state_file: str | None = None
-
-    def alive(self) -> bool:
-        return _pid_alive(self.pid)
-
-    def stop(self, timeout: float = 30.0) -> bool:
-        return stop(self, timeout=timeout)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BrokerHandle:
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in data.items() if k in fields})
-
-
-def default_state_dir() -> Path:
-    return config.cache_dir() / "broker"
-
-
-def _state_path(state_dir: Path | None) -> Path:
-    return Path(state_dir or default_state_dir()) / STATE_FILE_NAME
-
-
-def load_state(state_dir: Path | None = None) -> BrokerHandle | None:
-    """The broker recorded in `state_dir` (running or not), or None."""
-    path = _state_path(state_dir)
-    try:
-        return BrokerHandle.from_dict(json.loads(path.read_text()))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError) as exc:
-        log.warning("ignoring unreadable broker state %s: %s", path, exc)
-        return None
-
-
-def _write_state(handle: BrokerHandle) -> None:
-    assert handle.state_file
-    path = Path(handle.state_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(handle.to_dict(), indent=2) + "\n")
-    tmp.replace(path)
-
-
-def running_bootstrap(state_dir: Path | None = None) -> str | None:
-    """Bootstrap of the broker `newsbeam kafka start` left running, if it is still alive."""
-    handle = load_state(state_dir)
-    return handle.bootstrap if handle and handle.alive() else None
-
-
-def default_bootstrap() -> str:
-    """Where CLI commands connect without --bootstrap: env, then a running local broker."""
-    return os.environ.get("NEWSBEAM_BOOTSTRAP") or running_bootstrap() or config.DEFAULT_BOOTSTRAP
-
-
-# --------------------------------------------------------------------------------------------
 # Lifecycle
 
 
 def _probe_metadata(bootstrap: str, timeout_s: float = 3.0) -> bool:
     """True when a client can fetch cluster metadata and sees an unfenced broker."""
-    # Imported here: only the probe needs the client library, `kafka stop` does not.
-    from kafka.admin import KafkaAdminClient
+    from pipelines.kafka import client  # only the probe needs a client library; `kafka stop` does not
 
     ms = int(timeout_s * 1000)
     try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap,
-            client_id="newsbeam-probe",
-            bootstrap_timeout_ms=ms,
-            request_timeout_ms=ms,
-        )
+        admin = client.admin(bootstrap, client_id="newsbeam-probe", bootstrap_timeout_ms=ms, request_timeout_ms=ms)
     except Exception:  # noqa: BLE001 - any failure just means "not ready yet"
         return False
     try:
@@ -378,8 +289,12 @@ def _java_cmd(libs: Path, heap: str, extra: Sequence[str], main: Sequence[str]) 
     ]
 
 
-def _format_storage(libs: Path, props_path: Path, log_dir: Path, heap: str) -> None:
-    """Format KRaft storage once; a formatted dir (meta.properties) is reused as is."""
+def _format_storage(libs: Path, props_path: Path, log_dir: Path, heap: str,
+                    scram_users: Mapping[str, str] | None = None) -> None:
+    """Format KRaft storage once; a formatted dir (meta.properties) is reused as is.
+
+    SCRAM users are written into the metadata log here, the way KRaft bootstraps credentials
+    (so they exist before any client connects); a reused dir keeps the users it was formatted with."""
     if (log_dir / "meta.properties").is_file():
         return
 
@@ -391,7 +306,9 @@ def _format_storage(libs: Path, props_path: Path, log_dir: Path, heap: str) -> N
         return proc.stdout
 
     cluster_id = run("random-uuid").strip().splitlines()[-1].strip()
-    run("format", "--standalone", "-t", cluster_id, "-c", str(props_path))
+    scram = [arg for name, password in (scram_users or {}).items() for mechanism in SCRAM_MECHANISMS
+             for arg in ("--add-scram", f"{mechanism}=[name={name},password={password}]")]
+    run("format", "--standalone", "-t", cluster_id, "-c", str(props_path), *scram)
 
 
 def start(
@@ -405,8 +322,14 @@ def start(
     timeout: float = 60.0,
     heap: str = "512m",
     jvm_opts: Sequence[str] = (),
+    scram_users: Mapping[str, str] | None = None,
+    keystore: Keystore | None = None,
 ) -> BrokerHandle:
     """Start a broker and return once clients can use it.
+
+    Secured listeners, each on a free port (`handle.listeners`, by security protocol): `scram_users`
+    (name -> password) adds SASL_PLAINTEXT with SCRAM logins for those users (it needs a data dir
+    formatted by this call); `keystore` adds SSL; both add SASL_SSL as well.
 
     `port`/`controller_port` 0 means: the ports this data dir used before, else free ones.
     With `state_dir`, the handle is also written there for later processes; without it the
@@ -416,7 +339,7 @@ def start(
     libs = ensure_kafka_jars(version)
     if not LOG4J_CONFIG.is_file():
         raise KafkaBrokerError(f"{LOG4J_CONFIG} is missing (run from a source checkout)")
-    state_file = _state_path(Path(state_dir)) if state_dir is not None else None
+    state_file = state_path(Path(state_dir)) if state_dir is not None else None
     if state_file is not None:
         previous = load_state(state_file.parent)
         if previous is not None and previous.alive():
@@ -438,10 +361,22 @@ def start(
         if not _port_free(p):
             raise KafkaBrokerError(f"port {HOST}:{p} is in use (pass port 0 to pick a free one)")
 
-    props = server_properties(data, port, controller_port)
+    protocols = (["SASL_PLAINTEXT"] if scram_users else []) + (["SSL"] if keystore else []) \
+        + (["SASL_SSL"] if scram_users and keystore else [])
+    if scram_users and (data / "kraft-logs" / "meta.properties").is_file():
+        raise KafkaBrokerError(f"SCRAM users are added when storage is formatted; {data} already is")
+    secured: dict[str, int] = {}
+    taken = {port, controller_port}
+    for protocol in protocols:
+        chosen = free_port()
+        while chosen in taken:
+            chosen = free_port()
+        secured[protocol] = chosen
+        taken.add(chosen)
+    props = server_properties(data, port, controller_port, secured, keystore)
     _write_properties(props_path, props)
     t0 = time.monotonic()
-    _format_storage(libs, props_path, Path(props["log.dirs"]), heap)
+    _format_storage(libs, props_path, Path(props["log.dirs"]), heap, scram_users)
 
     log_file = Path(log_path) if log_path is not None else data / "broker.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -458,7 +393,7 @@ def start(
             cwd=data,
             start_new_session=True,  # own process group; survives our Ctrl-C
         )
-    _CHILDREN[child.pid] = child
+    CHILDREN[child.pid] = child
     handle = BrokerHandle(
         pid=child.pid,
         bootstrap=f"{HOST}:{port}",
@@ -469,6 +404,7 @@ def start(
         version=version,
         started_at=time.time(),
         state_file=str(state_file) if state_file else None,
+        listeners={protocol: f"{HOST}:{secured_port}" for protocol, secured_port in secured.items()},
     )
     try:
         _wait_ready(handle, log_offset, t0 + timeout)
@@ -476,9 +412,22 @@ def start(
         stop(handle, timeout=10)
         raise
     if state_file is not None:
-        _write_state(handle)
+        write_state(handle)
     log.info("Kafka %s ready at %s in %.1fs", version, handle.bootstrap, time.monotonic() - t0)
     return handle
+
+
+def start_once(state_dir: Path | str | None = None, data_dir: Path | str | None = None, port: int = 0, *,
+               timeout: float = 60.0) -> tuple[BrokerHandle, bool]:
+    """The broker recorded in `state_dir`, started unless it already runs; (handle, already_running).
+
+    Under a lock, so that two `newsbeam kafka start` at once start one broker."""
+    state = Path(state_dir or default_state_dir())
+    with file_lock(state / ".lock"):
+        current = load_state(state)
+        if current is not None and current.alive():
+            return current, True
+        return start(data_dir or state / "data", port, state_dir=state, timeout=timeout), False
 
 
 def _wait_ready(handle: BrokerHandle, log_offset: int, deadline: float) -> None:
@@ -520,7 +469,7 @@ def stop(handle: BrokerHandle | None = None, *, state_dir: Path | str | None = N
             log.warning("Kafka pid %d ignored SIGTERM for %.0fs; killing it", handle.pid, timeout)
             _signal(handle.pid, signal.SIGKILL)
             _wait_dead(handle.pid, 10)
-    child = _CHILDREN.pop(handle.pid, None)
+    child = CHILDREN.pop(handle.pid, None)
     if child is not None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=1)
@@ -543,15 +492,15 @@ def _signal(pid: int, sig: signal.Signals) -> None:
 def _wait_dead(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.1)
-    return not _pid_alive(pid)
+    return not pid_alive(pid)
 
 
 def status(state_dir: Path | str | None = None, *, probe: bool = True) -> dict[str, Any]:
     """What the state file says, plus whether the process lives and answers metadata requests."""
-    path = _state_path(Path(state_dir) if state_dir is not None else None)
+    path = state_path(Path(state_dir) if state_dir is not None else None)
     handle = load_state(path.parent)
     if handle is None:
         return {"running": False, "ready": False, "state_file": str(path)}
@@ -610,85 +559,3 @@ class KafkaBroker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-# --------------------------------------------------------------------------------------------
-# CLI
-
-
-def _default_port() -> int:
-    try:
-        return int(config.DEFAULT_BOOTSTRAP.split(",")[0].rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return 9092
-
-
-def add_kafka_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `kafka start|stop|status` on an argparse subparsers object."""
-    p = subparsers.add_parser(
-        "kafka",
-        help="run a local single-node Kafka broker (KRaft, from Maven jars)",
-        description="Start, stop or inspect a local Kafka broker that keeps running in the "
-        "background; its state lives in --state-dir.",
-    )
-    p.add_argument("action", choices=["start", "stop", "status"])
-    p.add_argument(
-        "--port",
-        type=int,
-        default=_default_port(),
-        help="client port on 127.0.0.1 (0 = a free one; default %(default)s)",
-    )
-    p.add_argument("--data-dir", type=Path, help="broker data (default: STATE_DIR/data)")
-    p.add_argument("--state-dir", type=Path, help=f"where the state file lives (default: {default_state_dir()})")
-    p.add_argument("--timeout", type=float, default=90.0, help="seconds to wait (start/stop)")
-    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    p.set_defaults(func=cli_kafka)
-    return p
-
-
-def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    print(json.dumps(data, sort_keys=True) if args.json else text)
-
-
-def cli_kafka(args: argparse.Namespace) -> int:
-    """`newsbeam kafka …`. Exit codes: 0 ok/running, 1 failure, 3 status: not running."""
-    state_dir = args.state_dir or default_state_dir()
-    if args.action == "status":
-        st = status(state_dir)
-        if st["running"]:
-            text = f"running: bootstrap={st['bootstrap']} pid={st['pid']} ready={st['ready']} log={st['log_path']}"
-        else:
-            text = f"not running (state: {st['state_file']})"
-        _emit(args, st, text)
-        return 0 if st["running"] else 3
-    if args.action == "stop":
-        handle = load_state(state_dir)
-        stopped = stop(state_dir=state_dir, timeout=args.timeout)
-        _emit(
-            args,
-            {"stopped": stopped, "pid": handle.pid if handle else None},
-            f"stopped pid {handle.pid}" if stopped and handle else "not running",
-        )
-        return 0
-    with _file_lock(Path(state_dir) / ".lock"):  # two `kafka start` at once start one broker
-        current = status(state_dir, probe=False)
-        if current["running"]:
-            _emit(
-                args,
-                {**current, "already_running": True},
-                f"already running: bootstrap={current['bootstrap']} pid={current['pid']}",
-            )
-            return 0
-        data_dir = args.data_dir or Path(state_dir) / "data"
-        try:
-            handle = start(data_dir, args.port, state_dir=state_dir, timeout=args.timeout)
-        except KafkaBrokerError as exc:
-            print(f"newsbeam kafka start: {exc}", file=sys.stderr)
-            return 1
-    _emit(
-        args,
-        {**handle.to_dict(), "running": True},
-        f"Kafka {handle.version} running: bootstrap={handle.bootstrap} pid={handle.pid} "
-        f"log={handle.log_path}\n(export NEWSBEAM_BOOTSTRAP={handle.bootstrap} for other tools)",
-    )
-    return 0

@@ -9,9 +9,10 @@ import base64
 import gzip
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -115,20 +116,15 @@ def messages_from_paths(paths: Iterable[str], encoding: str = "avro", source: st
 
 
 def produce(bootstrap: str, topic: str, messages: Iterable[KafkaMessage], progress: bool = True,
-            producer_config: dict | None = None) -> int:
-    """Send messages with an idempotent producer; returns how many Kafka acknowledged."""
-    from kafka import KafkaProducer
+            producer_config: Mapping[str, Any] | None = None) -> int:
+    """Send messages with an idempotent producer; returns how many Kafka acknowledged.
+
+    `producer_config`: client settings (e.g. from `--kafka-config`) for pipelines.kafka.client."""
     from tqdm import tqdm
 
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        compression_type="lz4",
-        linger_ms=20,
-        max_request_size=16 * 1024 * 1024,
-        **(producer_config or {}),
-    )
+    from pipelines.kafka.client import producer as new_producer
+
+    producer = new_producer(bootstrap, producer_config)
     futures = []
     bar = tqdm(messages, unit="msg", desc=f"→ {topic}", disable=not progress or not os.isatty(2))
     try:

@@ -14,12 +14,10 @@ lands at the same event time (use `--timestamp now` when the pipeline would trea
 
 from __future__ import annotations
 
-import argparse
 import base64
 import importlib
 import importlib.util
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core import codecs
-from pipelines.core.dead_letters import STAGES, dead_letter_key
-from pipelines.ops.common import add_target_arguments, bootstrap_of, consumer, print_json, table, topics_of
-from pipelines.ops.logging_setup import progress, progress_bar
+from pipelines.core.dead_letters import dead_letter_key
+from pipelines.kafka import client
+from pipelines.ops.logging_setup import progress
 
 REPLAY_OF = "newsbeam.replay.of"  # "<source topic>/<partition>/<offset>" of the failed input
 REPLAY_DLQ = "newsbeam.replay.dlq"  # "<dlq topic>/<partition>/<offset>" of the dead letter replayed
@@ -46,6 +44,7 @@ class DeadLetterRecord:
     dlq_partition: int
     dlq_offset: int
     letter: dict
+    written_at_ms: int | None = None  # when the letter was written: the DLQ record's (log-append) timestamp
 
     @property
     def source(self) -> str:
@@ -62,19 +61,22 @@ class Filter:
 
     stages: list[str] = field(default_factory=list)
     reason: str | None = None  # regex, case-insensitive, on error_class and reason
-    since_ms: int | None = None  # on failed_at (the failed record's own timestamp)
+    # On the time of failure, i.e. when the letter was written (the DLQ topic's log-append time),
+    # not on `failed_at`, the failed record's own timestamp: `--since 24h` must show what failed in
+    # the last day, including old pages of a backfill.
+    since_ms: int | None = None
     until_ms: int | None = None
     source_partition: int | None = None
     offsets: list[int] = field(default_factory=list)  # source offsets
 
-    def matches(self, letter: dict) -> bool:
+    def matches(self, letter: dict, written_at_ms: int) -> bool:
         if self.stages and letter["stage"] not in self.stages:
             return False
         if self.reason and not re.search(self.reason, f"{letter['error_class']} {letter['reason']}", re.I):
             return False
-        if self.since_ms is not None and letter["failed_at"] < self.since_ms:
+        if self.since_ms is not None and written_at_ms < self.since_ms:
             return False
-        if self.until_ms is not None and letter["failed_at"] >= self.until_ms:
+        if self.until_ms is not None and written_at_ms >= self.until_ms:
             return False
         if self.source_partition is not None and letter["source_partition"] != self.source_partition:
             return False
@@ -113,52 +115,32 @@ def decode_letter(value: bytes) -> dict:
 
 def iter_dead_letters(bootstrap: str, dlq_topic: str, flt: Filter | None = None, *,
                       client_config: Mapping[str, Any] | None = None, show_progress: bool = True,
-                      timeout_s: float = 60.0) -> Iterator[DeadLetterRecord]:
-    """Matching dead letters from the start of the DLQ topic to its end offsets seen at the start.
-
-    The whole topic is scanned: failed_at is the failed record's own time, not the DLQ append
-    time, so Kafka's time index cannot narrow the scan safely."""
-    from kafka import TopicPartition
-
+                      timeout_s: float = 60.0) -> Iterator[DeadLetterRecord | None]:
+    """Every dead letter from the start of the DLQ topic to its end offsets seen at the start:
+    a DeadLetterRecord when it matches `flt`, else None (so a progress bar can count it)."""
     flt = flt or Filter()
-    kconsumer = consumer(bootstrap, client_config)
-    try:
-        partitions = kconsumer.partitions_for_topic(dlq_topic)
-        if not partitions:
-            raise LookupError(f"topic {dlq_topic!r} does not exist on {bootstrap}")
-        tps = [TopicPartition(dlq_topic, p) for p in sorted(partitions)]
-        kconsumer.assign(tps)
-        starts, ends = kconsumer.beginning_offsets(tps), kconsumer.end_offsets(tps)
-        for tp in tps:
-            kconsumer.seek(tp, starts[tp])
-        total = sum(ends[tp] - starts[tp] for tp in tps)
-        yield from progress(_scan(kconsumer, tps, ends, flt, timeout_s), total=total,
+    with client.consumer_client(bootstrap, client_config, client_id="newsbeam-ops") as kconsumer:
+        try:
+            offsets = client.partition_offsets(kconsumer, dlq_topic)
+        except client.TopicNotFound as exc:
+            raise LookupError(f"topic {dlq_topic!r} does not exist on {bootstrap}") from exc
+        starts = {o.partition: o.start for o in offsets}
+        if flt.since_ms is not None:  # the filter is on the records' own timestamps: the time index may skip
+            starts = client.first_offsets_at_or_after(kconsumer, dlq_topic, offsets, flt.since_ms)
+        ends = {o.partition: o.end for o in offsets}
+        records = client.read_range(kconsumer, dlq_topic, starts, ends, stall_timeout_s=timeout_s)
+        yield from progress((_match(record, flt) for record in records), total=sum(ends[p] - starts[p] for p in ends),
                             desc=f"scan {dlq_topic}", enabled=show_progress, unit="rec")
-    finally:
-        kconsumer.close()
 
 
-def _scan(kconsumer: Any, tps: list, ends: dict, flt: Filter, timeout_s: float) -> Iterator[Any]:
-    """Yields every scanned record (for the progress bar): DeadLetterRecord if it matches, else None."""
-    remaining = {tp for tp in tps if kconsumer.position(tp) < ends[tp]}
-    deadline = time.monotonic() + timeout_s
-    while remaining:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"could not read {tps[0].topic} to its end within {timeout_s}s")
-        for tp, batch in kconsumer.poll(timeout_ms=500, max_records=1000).items():
-            for rec in batch:
-                if rec.offset >= ends[tp]:
-                    break
-                deadline = time.monotonic() + timeout_s
-                try:
-                    letter = decode_letter(rec.value)
-                except Exception:  # a foreign record on the DLQ must not stop the on-call tool
-                    yield None
-                    continue
-                yield DeadLetterRecord(tp.topic, tp.partition, rec.offset, letter) if flt.matches(letter) else None
-        for tp in list(remaining):
-            if kconsumer.position(tp) >= ends[tp]:
-                remaining.discard(tp)
+def _match(record: Any, flt: Filter) -> DeadLetterRecord | None:
+    try:
+        letter = decode_letter(record.value)
+    except Exception:  # a foreign record on the DLQ must not stop the on-call tool
+        return None
+    if not flt.matches(letter, record.timestamp):
+        return None
+    return DeadLetterRecord(record.topic, record.partition, record.offset, letter, record.timestamp)
 
 
 def select(bootstrap: str, dlq_topic: str, flt: Filter | None = None, limit: int | None = None,
@@ -194,6 +176,10 @@ def hex_head(data: bytes | None, n: int = 32) -> str:
     return data[:n].hex(" ") + (" …" if len(data) > n else "")
 
 
+def _iso(epoch_ms: int | None) -> str | None:
+    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="seconds")
+
+
 def letter_summary(item: DeadLetterRecord, *, preview: int = 80, hex_bytes: int = 32,
                    with_base64: bool = False) -> dict[str, Any]:
     """A JSON-safe view of one dead letter: metadata, preview, hex head, optional full base64."""
@@ -205,7 +191,8 @@ def letter_summary(item: DeadLetterRecord, *, preview: int = 80, hex_bytes: int 
         "stage": letter["stage"],
         "error_class": letter["error_class"],
         "reason": letter["reason"],
-        "failed_at": datetime.fromtimestamp(letter["failed_at"] / 1000, UTC).isoformat(timespec="seconds"),
+        "written_at": _iso(item.written_at_ms),
+        "failed_at": _iso(letter["failed_at"]),
         "original_size": letter["original_size"],
         "truncated": item.truncated,
         "key_preview": safe_preview(key, 60),
@@ -247,42 +234,21 @@ def load_fix(spec: str) -> FixFn:
 def replayed_sources(bootstrap: str, topic: str, *, client_config: Mapping[str, Any] | None = None,
                      show_progress: bool = True, timeout_s: float = 60.0) -> set[str]:
     """Source coordinates already replayed onto `topic` (its REPLAY_OF headers, whole topic read)."""
-    from kafka import TopicPartition
-
     found: set[str] = set()
-    kconsumer = consumer(bootstrap, client_config, fetch_max_bytes=8 * 1024 * 1024)
-    bar = None
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(kconsumer.partitions_for_topic(topic) or ())]
-        if not tps:
-            raise LookupError(f"topic {topic!r} does not exist on {bootstrap}")
-        kconsumer.assign(tps)
-        starts, ends = kconsumer.beginning_offsets(tps), kconsumer.end_offsets(tps)
-        for tp in tps:
-            kconsumer.seek(tp, starts[tp])
-        remaining = {tp for tp in tps if starts[tp] < ends[tp]}
-        bar = progress_bar(total=sum(ends[tp] - starts[tp] for tp in tps), desc=f"check {topic}",
-                           enabled=show_progress)
-        deadline = time.monotonic() + timeout_s
-        while remaining:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end within {timeout_s}s")
-            for tp, batch in kconsumer.poll(timeout_ms=500, max_records=2000).items():
-                deadline = time.monotonic() + timeout_s
-                for rec in batch:
-                    if rec.offset >= ends[tp]:
-                        break
-                    bar.update(1)
-                    for key, value in rec.headers or []:
-                        if key == REPLAY_OF and value:
-                            found.add(value.decode("utf-8", "replace"))
-            for tp in list(remaining):
-                if kconsumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        if bar is not None:
-            bar.close()
-        kconsumer.close()
+    with client.consumer_client(bootstrap, client_config, client_id="newsbeam-ops",
+                                fetch_max_bytes=8 * 1024 * 1024) as kconsumer:
+        try:
+            offsets = client.partition_offsets(kconsumer, topic)
+        except client.TopicNotFound as exc:
+            raise LookupError(f"topic {topic!r} does not exist on {bootstrap}") from exc
+        records = client.read_range(kconsumer, topic, {o.partition: o.start for o in offsets},
+                                    {o.partition: o.end for o in offsets}, stall_timeout_s=timeout_s,
+                                    max_records=2000)
+        for record in progress(records, total=sum(o.end - o.start for o in offsets), desc=f"check {topic}",
+                               enabled=show_progress):
+            for key, value in record.headers or []:
+                if key == REPLAY_OF and value:
+                    found.add(value.decode("utf-8", "replace"))
     return found
 
 
@@ -303,14 +269,16 @@ class ReplayReport:
 def replay(bootstrap: str, dlq_topic: str, target_topic: str, flt: Filter | None = None, *,
            limit: int | None = None, fix: FixFn | None = None, fix_name: str | None = None,
            timestamp: str = "original", check_replayed: bool = True, dry_run: bool = False,
-           producer_config: Mapping[str, Any] | None = None, show_progress: bool = True) -> ReplayReport:
-    """Re-inject selected dead letters' original key/bytes into `target_topic`; see the module doc."""
+           client_config: Mapping[str, Any] | None = None, show_progress: bool = True) -> ReplayReport:
+    """Re-inject selected dead letters' original key/bytes into `target_topic`; see the module doc.
+    `client_config`: client settings (e.g. from `--kafka-config`) for every client it creates."""
     from pipelines.core.records import KafkaMessage
     from pipelines.kafka.produce import produce
 
-    items = select(bootstrap, dlq_topic, flt, limit, show_progress=show_progress)
+    items = select(bootstrap, dlq_topic, flt, limit, client_config=client_config, show_progress=show_progress)
     report = ReplayReport(selected=len(items), target=target_topic)
-    done = replayed_sources(bootstrap, target_topic) if check_replayed else set()
+    done = replayed_sources(bootstrap, target_topic, client_config=client_config, show_progress=show_progress) \
+        if check_replayed else set()
     messages: list[KafkaMessage] = []
     now_ms = int(time.time() * 1000)
     for item in items:
@@ -337,127 +305,5 @@ def replay(bootstrap: str, dlq_topic: str, target_topic: str, flt: Filter | None
         report.sources.append(item.source)
     if messages and not dry_run:
         report.replayed = produce(bootstrap, target_topic, messages, progress=show_progress,
-                                  producer_config=dict(producer_config or {}))
+                                  producer_config=client_config)
     return report
-
-
-# --------------------------------------------------------------------------------------------
-# CLI
-
-
-def _add_filter_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--stage", action="append", choices=sorted(set(STAGES) | {"sink"}), default=[],
-                   help="only this stage (repeatable)")
-    p.add_argument("--reason", help="regex (case-insensitive) on error class and reason")
-    p.add_argument("--since", help="failed at or after: ISO-8601, epoch ms, or an age like 2h / 3d")
-    p.add_argument("--until", help="failed before: same forms as --since")
-    p.add_argument("--source-partition", type=int, help="only dead letters of this raw partition")
-    p.add_argument("--source-offset", type=int, action="append", default=[], help="only this raw offset (repeatable)")
-    p.add_argument("--limit", type=int, default=None, help="at most this many")
-
-
-def filter_from_args(args: argparse.Namespace) -> Filter:
-    return Filter(
-        stages=list(args.stage),
-        reason=args.reason,
-        since_ms=parse_time(args.since) if args.since else None,
-        until_ms=parse_time(args.until) if args.until else None,
-        source_partition=args.source_partition,
-        offsets=list(args.source_offset),
-    )
-
-
-def add_dlq_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `newsbeam dlq show|replay` on an argparse subparsers object."""
-    p = subparsers.add_parser("dlq", help="inspect or replay dead letters",
-                              description="Dead letters on the DLQ topic: show them safely, replay them.")
-    sub = p.add_subparsers(dest="dlq_action", required=True)
-
-    show = sub.add_parser("show", help="list dead letters (safe previews of the original bytes)")
-    add_target_arguments(show, group=False)
-    _add_filter_arguments(show)
-    show.add_argument("--json", action="store_true", help="one JSON object per dead letter (with base64)")
-    show.add_argument("--preview", type=int, default=60, help="preview width in characters")
-    show.add_argument("--hex", type=int, default=16, help="hex bytes to show")
-    show.add_argument("--summary", action="store_true", help="counts by stage and error class only")
-    show.set_defaults(func=cli_dlq_show)
-
-    rep = sub.add_parser("replay", help="re-inject selected dead letters into the raw topic")
-    add_target_arguments(rep, group=False)
-    _add_filter_arguments(rep)
-    rep.add_argument("--fix", help="MODULE:FUNCTION or FILE.py:FUNCTION applied to (key, value, letter) first")
-    rep.add_argument("--to", dest="target", help="target topic (default: the raw topic)")
-    rep.add_argument("--timestamp", choices=["original", "now"], default="original",
-                     help="record timestamp of the replay (default: the failed record's own time)")
-    rep.add_argument("--force", action="store_true", help="replay even if a replay of the record is on the topic")
-    rep.add_argument("--dry-run", action="store_true", help="select and fix, but send nothing")
-    rep.add_argument("--json", action="store_true", help="print the report as JSON")
-    rep.set_defaults(func=cli_dlq_replay)
-    return p
-
-
-def cli_dlq_show(args: argparse.Namespace) -> int:
-    """Exit codes: 0 ok (also when nothing matches), 1 Kafka error."""
-    import kafka.errors as kerrors
-
-    bootstrap = bootstrap_of(args)
-    try:
-        items = select(bootstrap, topics_of(args).dlq, filter_from_args(args), args.limit)
-    except (kerrors.KafkaError, LookupError, TimeoutError) as exc:
-        print(f"newsbeam dlq show: {bootstrap}: {exc}", file=sys.stderr)
-        return 1
-    if args.summary:
-        counts: dict[tuple[str, str], int] = {}
-        for item in items:
-            key = (item.letter["stage"], item.letter["error_class"])
-            counts[key] = counts.get(key, 0) + 1
-        rows = [{"stage": s, "error_class": c, "count": n} for (s, c), n in sorted(counts.items())]
-        if args.json:
-            print_json(rows)
-        else:
-            print(table(rows, ["stage", "error_class", "count"]) if rows else "no dead letters match")
-        return 0
-    for item in items:
-        view = letter_summary(item, preview=args.preview, hex_bytes=args.hex, with_base64=args.json)
-        if args.json:
-            print_json(view)
-            continue
-        print(f"{view['dlq']}  {view['failed_at']}  {view['stage']}/{view['error_class']}  source={view['source']}")
-        print(f"  reason: {safe_preview(view['reason'].encode(), 200)}")
-        size = f"{view['original_size']} bytes" + (" (truncated on the DLQ)" if view["truncated"] else "")
-        print(f"  key:    {view['key_preview']!r}  value: {size}")
-        print(f"  text:   {view['value_preview']}")
-        print(f"  hex:    {view['value_hex']}")
-    if not args.json:
-        print(f"{len(items)} dead letter(s)" + (" (limit reached)" if args.limit and len(items) >= args.limit else ""),
-              file=sys.stderr)
-    return 0
-
-
-def cli_dlq_replay(args: argparse.Namespace) -> int:
-    """Exit codes: 0 ok, 1 Kafka error, 2 bad --fix."""
-    import kafka.errors as kerrors
-
-    bootstrap = bootstrap_of(args)
-    topics = topics_of(args)
-    try:
-        fix = load_fix(args.fix) if args.fix else None
-    except (ImportError, AttributeError, ValueError, OSError) as exc:
-        print(f"newsbeam dlq replay: --fix: {exc}", file=sys.stderr)
-        return 2
-    try:
-        report = replay(bootstrap, topics.dlq, args.target or topics.raw, filter_from_args(args), limit=args.limit,
-                        fix=fix, fix_name=args.fix, timestamp=args.timestamp, check_replayed=not args.force,
-                        dry_run=args.dry_run)
-    except (kerrors.KafkaError, LookupError, TimeoutError) as exc:
-        print(f"newsbeam dlq replay: {bootstrap}: {exc}", file=sys.stderr)
-        return 1
-    data = {**report.to_dict(), "dry_run": args.dry_run}
-    if args.json:
-        print_json(data)
-    else:
-        verb = "would replay" if args.dry_run else "replayed"
-        print(f"{verb} {len(report.sources) if args.dry_run else report.replayed} of {report.selected} selected "
-              f"into {report.target} (skipped: {report.skipped_truncated} truncated, "
-              f"{report.skipped_already_replayed} already replayed, {report.skipped_by_fix} by --fix)")
-    return 0

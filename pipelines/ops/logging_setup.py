@@ -61,12 +61,6 @@ def configure_logging(level: str | int = "WARNING", fmt: str = "text", stream: A
     return handler
 
 
-def add_log_format_argument(parser: Any) -> None:
-    """`--log-format text|json` for the top-level parser (pass args.log_format to configure_logging)."""
-    parser.add_argument("--log-format", default="text", choices=FORMATS,
-                        help="log lines as text or as one JSON object per line (default: %(default)s)")
-
-
 def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", unit: str = "rec",
              enabled: bool = True) -> Iterator[T]:
     """Items with a tqdm bar on stderr, only when stderr is a terminal (never in logs or CI)."""

@@ -20,10 +20,8 @@ seconds and the HTTP handler serves the last snapshot, so a scrape never waits o
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
-import signal
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -31,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.config import Topics
+from pipelines.kafka import client
 from pipelines.ops import metric_names
-from pipelines.ops.common import add_target_arguments, bootstrap_of, topics_of
 
 LOG = logging.getLogger(__name__)
 TERMINAL = {"DONE", "FAILED", "CANCELLED", "DRAINED", "UPDATED"}
@@ -124,19 +122,15 @@ class DlqTail:
         self.counts: dict[tuple[str, str], int] = {}
 
     def poll(self, max_records: int = 20000) -> dict[tuple[str, str], int]:
-        from kafka import TopicPartition
-
-        from pipelines.ops.common import consumer
-
         if self._consumer is None:
-            self._consumer = consumer(self._bootstrap, self._config, fetch_max_bytes=4 * 1024 * 1024)
-            partitions = sorted(self._consumer.partitions_for_topic(self._topic) or ())
-            tps = [TopicPartition(self._topic, p) for p in partitions]
-            if not tps:
+            self._consumer = client.consumer(self._bootstrap, self._config, client_id="newsbeam-ops",
+                                             fetch_max_bytes=4 * 1024 * 1024)
+            try:
+                offsets = client.partition_offsets(self._consumer, self._topic)
+            except client.TopicNotFound:
                 self.close()
-                raise LookupError(f"topic {self._topic!r} does not exist")
-            self._consumer.assign(tps)
-            self._consumer.seek_to_beginning(*tps)
+                raise
+            client.assign(self._consumer, self._topic, {o.partition: o.start for o in offsets})
         seen = 0
         while seen < max_records:
             batches = self._consumer.poll(timeout_ms=100, max_records=2000)
@@ -347,47 +341,3 @@ def start_for_job(result: Any, job: Any, port: int, *, interval_s: float = 5.0) 
     return MetricsExporter(port, result=result if with_counters else None, bootstrap=job.bootstrap,
                            topics=job.topics, group_id=job.group_id, interval_s=interval_s,
                            client_config=getattr(job, "consumer_config", None)).start()
-
-
-def add_metrics_port_argument(parser: argparse.ArgumentParser) -> None:
-    """`--metrics-port N` for `newsbeam run` (0 = a free port; absent = no exporter)."""
-    parser.add_argument("--metrics-port", type=int, default=None,
-                        help="serve Prometheus metrics (job counters, Kafka lag) on this port")
-
-
-# --------------------------------------------------------------------------------------------
-# CLI: the Kafka-side exporter alone (beside a Flink cluster, whose reporter serves the counters)
-
-
-def add_metrics_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `newsbeam metrics serve|names` on an argparse subparsers object."""
-    p = subparsers.add_parser("metrics", help="Prometheus exporter for lag and DLQ counts; metric names")
-    sub = p.add_subparsers(dest="metrics_action", required=True)
-    serve = sub.add_parser("serve", help="serve lag and DLQ metrics computed from Kafka until stopped")
-    add_target_arguments(serve)
-    serve.add_argument("--port", type=int, default=9310, help="HTTP port (default: %(default)s)")
-    serve.add_argument("--addr", default="0.0.0.0", help="listen address (default: %(default)s)")
-    serve.add_argument("--interval", type=float, default=15.0, help="seconds between Kafka polls")
-    serve.set_defaults(func=cli_metrics_serve)
-    names = sub.add_parser("names", help="list every metric name the pipeline exports (both runners)")
-    names.set_defaults(func=cli_metrics_names)
-    return p
-
-
-def cli_metrics_serve(args: argparse.Namespace) -> int:
-    exporter = MetricsExporter(args.port, bootstrap=bootstrap_of(args), topics=topics_of(args),
-                               group_id=args.group_id, interval_s=args.interval, addr=args.addr)
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    with exporter:
-        print(f"serving metrics on http://{args.addr}:{exporter.port}/metrics", flush=True)
-        done.wait()
-    return 0
-
-
-def cli_metrics_names(args: argparse.Namespace) -> int:
-    del args
-    for name in sorted(metric_names.exported_names()):
-        print(name)
-    return 0

@@ -8,13 +8,14 @@ once into the cache."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from pipelines.config import DEPLOY_DIR, cache_dir
+from pipelines.runners.artifacts import build_once
+from pipelines.runners.flink_metrics import embedded_flink_metrics
 from pipelines.versions import BEAM_VERSION, FLINK_MINOR
 
 POM = DEPLOY_DIR / "flink" / "pom.xml"
@@ -43,17 +44,11 @@ def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) ->
     explicit = os.environ.get("NEWSBEAM_FLINK_JOB_SERVER_JAR")
     if explicit:
         return Path(explicit)
-    target = job_server_jar_path(beam, flink)
-    if target.exists():
-        return target
     mvn = shutil.which("mvn")
-    if not mvn:
-        raise FlinkUnavailable("Maven (`mvn`) is needed to assemble the Flink job server jar")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / ".flink-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.exists():
-            return target
+
+    def build(jar: Path) -> None:
+        if not mvn:
+            raise FlinkUnavailable("Maven (`mvn`) is needed to assemble the Flink job server jar")
         build_dir = cache_dir() / f"flink-build-{beam}-{flink}"
         build_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy2(POM, build_dir / "pom.xml")
@@ -62,15 +57,14 @@ def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) ->
              f"-Dbeam.version={beam}", f"-Dflink.minor={flink}"],
             capture_output=True, text=True,
         )
-        jar = build_dir / "target" / "newsbeam-flink-job-server.jar"
-        if built.returncode != 0 or not jar.exists():
+        shaded = build_dir / "target" / "newsbeam-flink-job-server.jar"
+        if built.returncode != 0 or not shaded.exists():
             log = built.stdout[-2000:] + built.stderr[-2000:]
             raise FlinkUnavailable(f"building the Flink job server failed:\n{log}")
-        tmp = target.with_suffix(".tmp")
-        shutil.move(str(jar), tmp)
-        tmp.rename(target)
+        shutil.move(str(shaded), jar)
         shutil.rmtree(build_dir / "target", ignore_errors=True)
-    return target
+
+    return build_once(job_server_jar_path(beam, flink), build, what="the Flink job server jar")
 
 
 def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_pool: str | None = None) -> list[str]:
@@ -80,9 +74,7 @@ def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_
     Prometheus reporter (deploy/flink/conf) and publishes the pipeline's counters itself."""
     jar = ensure_job_server_jar()
     if metrics_port is not None and flink_master in ("[local]", "[auto]"):
-        from pipelines.runners.flink_metrics import embedded_flink_metrics
-
-        env = embedded_flink_metrics(metrics_port, jar)
+        env = embedded_flink_metrics(jar, metrics_port)
         os.environ["FLINK_CONF_DIR"] = env["FLINK_CONF_DIR"]  # read by the job server subprocess
         jar = Path(env["NEWSBEAM_FLINK_JOB_SERVER_JAR"])
     args = [

@@ -14,7 +14,6 @@ plugins/metrics-prometheus and deploy/k8s/flink-session.yaml enables it.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 from pipelines.config import DEPLOY_DIR, cache_dir
+from pipelines.runners.artifacts import build_once
 from pipelines.versions import BEAM_VERSION, FLINK_MINOR
 
 METRICS_POM = DEPLOY_DIR / "flink" / "metrics" / "pom.xml"
@@ -43,30 +43,22 @@ def reporter_jar(version: str = REPORTER_VERSION) -> Path:
 
 
 def ensure_reporter_jar(version: str = REPORTER_VERSION) -> Path:
-    """The flink-metrics-prometheus jar, fetched with Maven once (lock + rename: no half copies)."""
+    """The flink-metrics-prometheus jar, fetched with Maven once into the cache."""
     target = reporter_jar(version)
-    if target.is_file():
-        return target
     mvn = shutil.which("mvn")
-    if not mvn:
-        raise FlinkMetricsUnavailable("Maven (`mvn`) is needed once to fetch flink-metrics-prometheus")
-    target.parent.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent.parent / ".flink-metrics.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.is_file():
-            return target
-        tmp = target.parent.with_name(target.parent.name + f".tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    def fetch(directory: Path) -> None:
+        if not mvn:
+            raise FlinkMetricsUnavailable("Maven (`mvn`) is needed once to fetch flink-metrics-prometheus")
         proc = subprocess.run(
             [mvn, "-q", "-B", "-f", str(METRICS_POM), "dependency:copy-dependencies",
-             f"-Dflink.version={version}", f"-DoutputDirectory={tmp}"],
+             f"-Dflink.version={version}", f"-DoutputDirectory={directory}"],
             capture_output=True, text=True, check=False,
         )
-        if proc.returncode != 0 or not (tmp / target.name).is_file():
-            shutil.rmtree(tmp, ignore_errors=True)
+        if proc.returncode != 0 or not (directory / target.name).is_file():
             raise FlinkMetricsUnavailable(f"fetching {target.name} failed:\n{(proc.stdout + proc.stderr)[-2000:]}")
-        shutil.rmtree(target.parent, ignore_errors=True)
-        tmp.rename(target.parent)
+
+    build_once(target.parent, fetch, what=target.name, complete=lambda _: target.is_file())
     return target
 
 
@@ -110,14 +102,12 @@ def write_conf_dir(directory: Path, port: int | str = "9250-9260") -> Path:
     return directory
 
 
-def embedded_flink_metrics(port: int | str = "9250-9260", job_server_jar: Path | None = None,
+def embedded_flink_metrics(job_server_jar: Path, port: int | str = "9250-9260",
                            conf_dir: Path | None = None) -> dict[str, str]:
     """Everything the FlinkRunner launcher needs for the reporter, as environment variables:
-    NEWSBEAM_FLINK_JOB_SERVER_JAR (the launcher jar) and FLINK_CONF_DIR (`conf_dir`, default a
-    directory per port in the cache)."""
-    from pipelines.runners.flink import ensure_job_server_jar
-
-    jar = launcher_jar(job_server_jar or ensure_job_server_jar(), ensure_reporter_jar())
+    NEWSBEAM_FLINK_JOB_SERVER_JAR (the launcher jar around `job_server_jar`, from
+    pipelines.runners.flink) and FLINK_CONF_DIR (`conf_dir`, default a directory per port in the cache)."""
+    jar = launcher_jar(job_server_jar, ensure_reporter_jar())
     conf = write_conf_dir(conf_dir or cache_dir() / "flink-conf" / f"prom-{port}", port)
     (conf / "newsbeam.json").write_text(json.dumps({"beam": BEAM_VERSION, "flink": FLINK_MINOR, "port": str(port)}))
     return {"NEWSBEAM_FLINK_JOB_SERVER_JAR": str(jar), "FLINK_CONF_DIR": str(conf)}

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from pipelines.config import cache_dir
+from pipelines.runners.artifacts import build_once
 from pipelines.versions import BEAM_VERSION
 
 PRISM_MODULE = "github.com/apache/beam/sdks/v2/go/cmd/prism"
@@ -21,21 +22,23 @@ def prism_path(version: str = BEAM_VERSION) -> Path:
 
 
 def ensure_prism(version: str = BEAM_VERSION) -> Path:
-    """Path to a built Prism binary, building it with `go install` if it is not there yet."""
+    """Path to a built Prism binary (NEWSBEAM_PRISM if set), built with `go install` the first time."""
     override = os.environ.get("NEWSBEAM_PRISM")
     if override:
         return Path(override)
-    target = prism_path(version)
-    if target.exists():
-        return target
+    binary = prism_path(version)
     go = shutil.which("go")
-    if not go:
-        raise RuntimeError("Prism needs Go to build (`go` is not on PATH)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # The checksum database reachable here has no entry for some Beam releases (404 on lookup);
-    # the module still comes from the module proxy and its dependencies are verified by go.sum.
-    env = dict(os.environ, GOBIN=str(target.parent), CGO_ENABLED="0", GONOSUMDB="github.com/apache/beam")
-    subprocess.run([go, "install", f"{PRISM_MODULE}@v{version}"], check=True, env=env)
-    if not target.exists():
-        raise RuntimeError(f"go install finished but {target} is missing")
-    return target
+
+    def build(gobin: Path) -> None:
+        if not go:
+            raise RuntimeError("Prism needs Go to build (`go` is not on PATH)")
+        gobin.mkdir(parents=True)
+        # The checksum database reachable here has no entry for some Beam releases (404 on lookup);
+        # the module still comes from the module proxy and its dependencies are verified by go.sum.
+        env = dict(os.environ, GOBIN=str(gobin), CGO_ENABLED="0", GONOSUMDB="github.com/apache/beam")
+        subprocess.run([go, "install", f"{PRISM_MODULE}@v{version}"], check=True, env=env)
+        if not (gobin / binary.name).is_file():
+            raise RuntimeError(f"go install finished but {gobin / binary.name} is missing")
+
+    build_once(binary.parent, build, what=f"Prism {version}", complete=lambda _: binary.is_file())
+    return binary

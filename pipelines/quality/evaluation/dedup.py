@@ -7,9 +7,7 @@ items put in one story, B-cubed scores average per item."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -128,26 +126,17 @@ def evaluate(items: Sequence[Mapping[str, Any]], follow_merges: bool = True) -> 
     return summary, story_of
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="newsbeam eval dedup", description="Score story clustering against labels.")
-    parser.add_argument("file", help="labeled JSONL: id, url, published_at, title?, text, cluster")
-    parser.add_argument("--predictions", help="write one {id, story_id} line per item here")
-    parser.add_argument("--no-follow-merges", action="store_true",
-                        help="score raw story ids instead of following merged_into to the surviving story")
-    args = parser.parse_args(argv)
-    with open(args.file, encoding="utf-8") as fh:
+def main(file: str, *, predictions: str | None = None, follow_merges: bool = True) -> int:
+    """Score the labeled JSONL `file` and print the one-line summary (`newsbeam eval dedup`)."""
+    with open(file, encoding="utf-8") as fh:
         items = [json.loads(line) for line in fh if line.strip()]
     if not items:
         print(json.dumps({"error": "no items", "n": 0}))
         return 1
-    summary, story_of = evaluate(items, follow_merges=not args.no_follow_merges)
-    if args.predictions:
-        with open(args.predictions, "w", encoding="utf-8") as out:
+    summary, story_of = evaluate(items, follow_merges=follow_merges)
+    if predictions:
+        with open(predictions, "w", encoding="utf-8") as out:
             for it in items:
                 out.write(json.dumps({"id": it["id"], "story_id": story_of[str(it["id"])]}) + "\n")
     print(json.dumps(summary))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

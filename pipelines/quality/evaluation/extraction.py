@@ -16,7 +16,6 @@ line printed is the one-line JSON summary."""
 
 from __future__ import annotations
 
-import argparse
 import html
 import re
 import sys
@@ -198,46 +197,37 @@ def _write_predictions(path: str, rows: Iterable[dict], predictions: Iterable[Pr
             out.write(orjson.dumps({"id": row.get("id"), **pred}) + b"\n")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="newsbeam eval extraction", description=__doc__.splitlines()[0])
-    parser.add_argument("file")
-    parser.add_argument("--predictions", default=None, help="write one JSON line per page: id + Article")
-    parser.add_argument("--compare", action="append", default=[], choices=["trafilatura"])
-    parser.add_argument("--site-boilerplate", action="store_true",
-                        help="also score extraction followed by the per-site boilerplate model")
-    parser.add_argument("--by-site", action="store_true", help="keep the per-template F1 in the summary")
-    args = parser.parse_args(argv)
-    rows = load(args.file)
+def main(file: str, *, predictions_path: str | None = None, compare_with: Iterable[str] = (),
+         site_boilerplate: bool = False, by_site: bool = False) -> int:
+    """Score the labeled JSONL `file` and print the one-line summary (`newsbeam eval extraction`;
+    its options are in pipelines/cli/eval.py)."""
+    rows = load(file)
     predictions, elapsed = run(rows, newsbeam_predict)
     summary = score(rows, predictions, elapsed)
     summary["extractor"] = predictions[0].get("extractor", "newsbeam") if predictions else "newsbeam"
-    if args.site_boilerplate:
+    if site_boilerplate:
         learned = with_site_boilerplate(rows, predictions)
         summary["with_site_boilerplate"] = {k: v for k, v in score(rows, learned, elapsed).items()
-                                            if k in {"f1", "precision", "recall"} or args.by_site and k == "f1_by_site"}
-        if args.predictions:
+                                            if k in {"f1", "precision", "recall"} or by_site and k == "f1_by_site"}
+        if predictions_path:
             predictions = learned
     compare = {}
-    for name in args.compare:
+    for name in compare_with:
         import trafilatura
 
         theirs, their_time = run(rows, trafilatura_predict)
         compare[name] = score(rows, theirs, their_time)
         compare[name]["extractor"] = f"trafilatura/{trafilatura.__version__}"
-        if not args.by_site:
+        if not by_site:
             compare[name].pop("f1_by_site")
     if compare:
         summary["compare"] = compare
         first = next(iter(compare.values()))
         if first.get("pages_per_s"):
             summary["speedup"] = round(summary["pages_per_s"] / first["pages_per_s"], 2)
-    if not args.by_site:
+    if not by_site:
         summary.pop("f1_by_site")
-    if args.predictions:
-        _write_predictions(args.predictions, rows, predictions)
+    if predictions_path:
+        _write_predictions(predictions_path, rows, predictions)
     sys.stdout.write(orjson.dumps(summary).decode() + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

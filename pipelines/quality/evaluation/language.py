@@ -10,7 +10,6 @@ the same texts in the same run. The last line printed is the one-line JSON summa
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter, defaultdict
@@ -78,32 +77,28 @@ def _fasttext_predictor() -> Callable[[dict[str, Any]], str]:
     return predict
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="newsbeam eval language", description=__doc__.splitlines()[0])
-    parser.add_argument("file")
-    parser.add_argument("--predictions", default=None, help="write one JSON line per item: id, language, confidence")
-    parser.add_argument("--compare", action="append", default=[], choices=["fasttext"])
-    parser.add_argument("--top", type=int, default=10, help="how many confusions to list")
-    args = parser.parse_args(argv)
-
+def main(file: str, *, predictions: str | None = None, compare_with: Sequence[str] = (),
+         top: int = 10) -> int:
+    """Score the labeled JSONL `file` and print the one-line summary (`newsbeam eval language`);
+    `top` confusions are listed, `compare_with` names other detectors to score alike."""
     from pipelines.core.language import LanguageTagger
 
-    rows = load(args.file)
+    rows = load(file)
     start = time.perf_counter()
     tagger = LanguageTagger()
     load_s = time.perf_counter() - start
     detections, elapsed = _timed(lambda row: tagger.detect(str(row.get("text") or ""), row.get("hints")), rows)
-    summary = score(rows, [d.lang for d in detections], elapsed, args.top)
+    summary = score(rows, [d.lang for d in detections], elapsed, top)
     summary["load_s"] = round(load_s, 2)
     compare: dict[str, Any] = {}
-    for name in args.compare:
+    for name in compare_with:
         predict = _fasttext_predictor()
         theirs, their_time = _timed(predict, rows)
-        compare[name] = score(rows, theirs, their_time, args.top)
+        compare[name] = score(rows, theirs, their_time, top)
     if compare:
         summary["compare"] = compare
-    if args.predictions:
-        with open(args.predictions, "wb") as out:
+    if predictions:
+        with open(predictions, "wb") as out:
             for row, det in zip(rows, detections, strict=True):
                 item = {"id": row["id"], "language": det.lang, "confidence": round(det.confidence, 4)}
                 if det.second:
@@ -111,7 +106,3 @@ def main(argv: list[str] | None = None) -> int:
                 out.write(orjson.dumps(item) + b"\n")
     sys.stdout.write(orjson.dumps(summary).decode() + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
