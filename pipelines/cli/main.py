@@ -13,6 +13,7 @@ import sys
 from pipelines.cli.bench import add_bench_parser
 from pipelines.cli.dlq import add_dlq_parser
 from pipelines.cli.eval import add_eval_parser
+from pipelines.cli.flink import add_flink_parser
 from pipelines.cli.kafka import add_kafka_parser
 from pipelines.cli.ops import add_ops_parsers
 from pipelines.cli.pipeline import add_pipeline_parsers
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ops_parsers(sub)  # lag, status, metrics
     add_dlq_parser(sub)
     add_kafka_parser(sub)
+    add_flink_parser(sub)
     add_topics_parser(sub)
     return parser
 

@@ -109,6 +109,12 @@ def alert_rules() -> list[dict[str, Any]]:
               f"and newsbeam:dlq_records:rate{w} > 0.1",
               "15m", "warning", "Dead letters of {{ $labels.stage }}/{{ $labels.reason }} tripled against yesterday.",
               "`newsbeam dlq show --stage STAGE --reason REASON --limit 20`."),
+        alert("NewsbeamLateRecords", f"newsbeam:records_late:rate{w} > 0", "5m", "warning",
+              "Records older than the allowed lateness arrive ({{ $value }}/s): their articles are written "
+              "but join no story.",
+              "The log names the partitions. A backfill into a running stream? Load backfills with a bounded "
+              "run (`newsbeam run --mode bounded`), or re-inject with `newsbeam dlq replay --stage dedup "
+              "--timestamp now`."),
         alert("NewsbeamNoInput", f"sum(newsbeam:source_input:rate{w}) == 0", "30m", "warning",
               "No page arrived on the raw topic for 30 minutes: the feeders may be down.",
               "Check the producers upstream of the raw topic; `newsbeam status`."),
