@@ -55,7 +55,7 @@ class Topics:
         return [self.raw, self.articles, self.stories, self.links, self.dlq]
 
 
-DEFAULT_BOOTSTRAP = os.environ.get("NEWSBEAM_BOOTSTRAP", "127.0.0.1:9092")
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"  # the last resort of the bootstrap rule (pipelines/kafka/client.py)
 DEFAULT_GROUP_ID = "newsbeam-pipeline"
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 # Raw pages go up to MAX_PAGE_BYTES; headers, Avro framing and batch overhead need headroom.
