@@ -31,7 +31,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from benchmarks.dedup import labeled_items
-from pipelines.beam.steps.dedup.transform import DedupStories
+from pipelines.beam.steps.dedup import DedupStories
 from pipelines.core import codecs
 from pipelines.core.dedup.signature import event_time_ms
 from pipelines.core.dedup.stories import HORIZON_MS, cluster

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from pipelines.beam.steps.dedup.transform import dedup_docs
+from pipelines.beam.steps.dedup import dedup_docs
 from pipelines.core import codecs
 from pipelines.core.dedup.stories import ClusterResult, cluster
 from pipelines.core.extract import extract_article

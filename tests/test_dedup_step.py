@@ -14,7 +14,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.utils.timestamp import Timestamp
 
 from pipelines.beam.lake import WriteJsonLines
-from pipelines.beam.steps.dedup.transform import DedupStories, dedup_docs
+from pipelines.beam.steps.dedup import DedupStories, dedup_docs
 from pipelines.core.dedup.stories import cluster
 from pipelines.quality.evaluation.dedup import to_doc
 
@@ -227,17 +227,25 @@ def test_records_beyond_the_allowed_lateness_are_marked_and_dead_lettered_once()
 
 
 def test_bucket_entries_round_trip_compactly():
-    from pipelines.beam.steps.dedup.transform import _pack_entry, _read_entry
+    from pipelines.beam.steps.dedup.candidates import FingerprintFn
+    from pipelines.beam.steps.dedup.records import BandFiling, BucketEntry
 
     pipeline_id = "0123456789abcdef0123456789abcdef"
-    packed = _pack_entry(1_795_000_000_123, 1_795_000_005_001, pipeline_id)
-    assert len(packed) == 29, "hex page ids are stored as 16 raw bytes"
-    assert _read_entry(packed) == (1_795_000_000_123, pipeline_id, 1_795_000_006_000), "arrival rounds up"
-    assert _read_entry(_pack_entry(-5, 0, "Copy-7"))[:2] == (-5, "Copy-7")
+    entry = BucketEntry(b"T" * 8, 1_795_000_000_123, 1_795_000_006, pipeline_id)
+    packed = entry.encode()
+    assert len(packed) == 38, "format byte, tag, times, and a hex page id as 16 raw bytes"
+    assert BucketEntry.decode(packed) == entry
+    other = BucketEntry(b"T" * 8, -5, 0, "Copy-7")
+    assert BucketEntry.decode(other.encode()) == other
+
+    doc = {**_articles()[0], "page_id": pipeline_id}
+    outputs = list(FingerprintFn().process(doc, timestamp=Timestamp(micros=1_795_000_005_001_000)))
+    filings = [BandFiling.decode(o.value[1]) for o in outputs if getattr(o, "tag", None) == "bands"]
+    assert filings and {f.arrival_s for f in filings} == {1_795_000_006}, "arrival rounds up to the second"
 
 
 def test_bucket_tags_group_band_keys_by_a_stable_shard():
-    from pipelines.beam.steps.dedup.transform import BUCKET_SHARDS, bucket_tags
+    from pipelines.beam.steps.dedup.candidates import BUCKET_SHARDS, bucket_tags
 
     keys = [f"b{i}:{i * 7919:08x}" for i in range(32)] + ["t0:ab", "x:00ff"]
     shards = bucket_tags(keys)
@@ -273,29 +281,30 @@ class _Cell:
 
 
 def test_bucket_shard_finds_residents_and_expires_by_arrival():
-    from pipelines.beam.steps.dedup.transform import _BucketsFn, _pack, _pack_entry
+    from pipelines.beam.steps.dedup.candidates import BucketsFn
+    from pipelines.beam.steps.dedup.records import BandFiling, BucketEntry, Residents
 
     hour = 3600_000
-    fn = _BucketsFn(horizon_ms=48 * hour, delay_ms=0)
+    fn = BucketsFn(horizon_ms=48 * hour, delay_ms=0)
     entries, next_expiry, expire = _Cell(), _Cell(), _Cell()
     next_expiry.items = None
     tag_a, tag_b = b"A" * 8, b"B" * 8
 
     def file(page_id: str, tags: bytes, arrival_ms: int):
-        element = _pack(("0001", (tags, _pack_entry(arrival_ms, arrival_ms, page_id))))
+        element = ("0001", BandFiling(tags, arrival_ms, arrival_ms // 1000, page_id).encode())
         return list(fn.process(element, entries=entries, next_expiry=next_expiry, expire=expire))
 
     assert file("p1", tag_a, 0) == []
     assert file("p2", tag_b, 10 * hour) == [], "other band in the same shard: not a resident"
-    assert file("p3", tag_a + tag_b, 20 * hour) == [("p3", ("residents", ("p1", "p2")))]
+    assert file("p3", tag_a + tag_b, 20 * hour) == [("p3", Residents(("p1", "p2")).encode())]
     assert file("p3", tag_a + tag_b, 20 * hour) == [], "a replay files nothing twice"
     assert len(entries.items) == 4 and expire.timer.micros == 48 * hour * 1000
 
     fn.on_expire(fired=expire.timer, entries=entries, next_expiry=next_expiry, expire=expire)
-    left = {e[8:] for e in entries.items}
-    assert left == {_pack_entry(10 * hour, 10 * hour, "p2"), _pack_entry(20 * hour, 20 * hour, "p3")}
+    left = {BucketEntry.decode(e)[1:] for e in entries.items}
+    assert left == {(10 * hour, 10 * hour // 1000, "p2"), (20 * hour, 20 * hour // 1000, "p3")}
     assert expire.timer.micros == 58 * hour * 1000, "re-armed at the oldest remaining entry's expiry"
-    assert file("p4", tag_a, 50 * hour) == [("p4", ("residents", ("p3",)))], "p1 expired, p3 still there"
+    assert file("p4", tag_a, 50 * hour) == [("p4", Residents(("p3",)).encode())], "p1 expired, p3 still there"
     fn.on_expire(fired=expire.timer, entries=entries, next_expiry=next_expiry, expire=expire)
     assert expire.timer.micros == 68 * hour * 1000, "a sweep waits at least an eighth of the horizon (6 h)"
     for _ in range(3):
@@ -342,47 +351,48 @@ class _Timer:
 
 
 def _step(fn, element, **state):
-    from pipelines.beam.steps.dedup.transform import _pack
-
     fn.start_bundle() if hasattr(fn, "start_bundle") else None
-    return list(fn.process(_pack(element), timestamp=Timestamp(1_795_000_000), expire=_Timer(), **state) or ())
+    return list(fn.process(element, timestamp=Timestamp(1_795_000_000), expire=_Timer(), **state) or ())
 
 
 def test_verify_parks_probes_until_its_fingerprint_and_reads_the_bag_only_then():
-    from pipelines.beam.steps.dedup.transform import _VerifyFn
+    from pipelines.beam.steps.dedup.candidates import VerifyFn
+    from pipelines.beam.steps.dedup.records import Edge, OwnFingerprint, Probe
     from pipelines.core.dedup.decide import explain
     from pipelines.core.dedup.signature import fingerprint
 
     fps = [fingerprint(to_doc(json.loads(line))) for line in DATA.read_text().splitlines()[:40]]
     senior, junior = next(sorted((a, b), key=lambda f: (f.event_time_ms, f.page_id))
                           for a in fps for b in fps if a is not b and explain(a, b).label == "duplicate")
-    fn, cell, pending = _VerifyFn(10_000), _Value(), _Bag()
-    probe = (senior.page_id, ("probe", junior.to_bytes()))
-    own = (senior.page_id, ("own", senior.to_bytes()))
+    fn, cell, pending = VerifyFn(10_000), _Value(), _Bag()
+    probe = (senior.page_id, Probe(junior.to_bytes()).encode())
+    own = (senior.page_id, OwnFingerprint(senior.to_bytes()).encode())
     assert _step(fn, probe, state=cell, pending=pending) == []
     assert len(pending.value) == 1 and pending.reads == 0
     edges = _step(fn, own, state=cell, pending=pending)
-    assert [(e[0], e[1][2], e[1][3]) for e in edges] == [(junior.page_id, senior.page_id, "duplicate")]
+    assert [(key, Edge.decode(e).senior, Edge.decode(e).label) for key, e in edges] == [
+        (junior.page_id, senior.page_id, "duplicate")]
     assert pending.value == [] and pending.reads == 1
     # A resident with nothing parked never reads its bag (a round trip on Flink).
-    fn2, cell2, pending2 = _VerifyFn(10_000), _Value(), _Bag()
+    fn2, cell2, pending2 = VerifyFn(10_000), _Value(), _Bag()
     _step(fn2, own, state=cell2, pending=pending2)
     again = _step(fn2, probe, state=cell2, pending=pending2)
     assert again == edges and pending2.reads == 0
 
 
 def test_resolve_links_parks_pairs_until_the_story_and_passes_one_link_per_other_story():
-    from pipelines.beam.steps.dedup.transform import _ResolveLinksFn
+    from pipelines.beam.steps.dedup.records import OwnStory, Pair
+    from pipelines.beam.steps.dedup.stories import ResolveLinksFn
 
-    fn, cell, waiting = _ResolveLinksFn(10_000), _Value(), _Bag()
+    fn, cell, waiting = ResolveLinksFn(10_000), _Value(), _Bag()
     mine, other = "a" * 32, "b" * 32
 
     def pair(junior: str):
-        return ("senior", ("pair", other, (9, junior), junior, 5, "related", 0.5, "title"))
+        return ("senior", Pair(other, 9, junior, junior, 5, "related", 0.5, "title").encode())
 
     assert _step(fn, pair("j1"), state=cell, waiting=waiting) == []
     assert waiting.reads == 0 and len(waiting.value) == 1
-    links = _step(fn, ("senior", ("story", mine, (1, "senior"))), state=cell, waiting=waiting)
+    links = _step(fn, ("senior", OwnStory(mine, 1, "senior").encode()), state=cell, waiting=waiting)
     assert [(lk["from_story"], lk["type"], lk["to_story"]) for lk in links] == [(other, "related", mine)]
     assert waiting.value == [] and waiting.reads == 1
     assert _step(fn, pair("j2"), state=cell, waiting=waiting) == [], "the same two stories again"

@@ -82,30 +82,34 @@ class ClusterResult:
         return story_id
 
 
-def _url(doc: Mapping[str, Any]) -> str:
+def document_url(doc: Mapping[str, Any]) -> str:
+    """The URL a story record shows for a document: canonical when known, else as fetched."""
     return str(doc.get("canonical_url") or doc.get("url") or "")
 
 
-def _seen_at(doc: Mapping[str, Any]) -> int:
+def seen_at(doc: Mapping[str, Any]) -> int:
+    """When the pipeline saw a document (fetch time; its event time when that is unknown)."""
     value = doc.get("fetched_at")
     return int(value) if value is not None else event_time_ms(doc)
 
 
-def _canonical_key(doc: Mapping[str, Any]) -> tuple[int, int, str, str]:
-    return (event_time_ms(doc), -len(doc.get("body") or ""), _url(doc), str(doc["page_id"]))
+def canonical_key(doc: Mapping[str, Any]) -> tuple[int, int, str, str]:
+    """The canonical-member policy as a sort key: the smallest key is the story's canonical record."""
+    return (event_time_ms(doc), -len(doc.get("body") or ""), document_url(doc), str(doc["page_id"]))
 
 
-def _story_record(story_id: str, members: list[Mapping[str, Any]], merged_into: str | None,
+def story_record(story_id: str, members: list[Mapping[str, Any]], merged_into: str | None,
                   best: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """`best`: the canonical member when `members` are only summaries (see dedup_step)."""
+    """The Story record of `members`. `best`: the canonical member, when `members` are only
+    summaries (the Beam steps keep the canonical member in full and the others as summaries)."""
     if best is None:
-        best = min(members, key=_canonical_key)
-    seen = [_seen_at(m) for m in members]
-    ordered = sorted(members, key=lambda m: (_seen_at(m), str(m["page_id"])))
+        best = min(members, key=canonical_key)
+    seen = [seen_at(m) for m in members]
+    ordered = sorted(members, key=lambda m: (seen_at(m), str(m["page_id"])))
     return {
         "story_id": story_id,
         "version": len(members),
-        "canonical_url": _url(best),
+        "canonical_url": document_url(best),
         "title": best.get("title") or "",
         "lead": best.get("lead") or "",
         "body": best.get("body") or "",
@@ -115,21 +119,23 @@ def _story_record(story_id: str, members: list[Mapping[str, Any]], merged_into: 
         "first_seen": min(seen),
         "last_updated": max(seen),
         "member_count": len(members),
-        "members": [{"url": str(m.get("url") or _url(m)), "source": str(m.get("source") or ""),
-                     "page_id": str(m["page_id"]), "seen_at": _seen_at(m)} for m in ordered],
+        "members": [{"url": str(m.get("url") or document_url(m)), "source": str(m.get("source") or ""),
+                     "page_id": str(m["page_id"]), "seen_at": seen_at(m)} for m in ordered],
         "sources": sorted({str(m.get("source")) for m in members if m.get("source")}),
         "languages": sorted({str(m.get("language")) for m in members if m.get("language")}),
         "merged_into": merged_into,
     }
 
 
-def _link(from_story: str, kind: str, score: float, observed_at: int, evidence: str, *,
-          to_story: str | None = None, to_url: str | None = None, to_title: str | None = None) -> dict[str, Any]:
+def story_link(from_story: str, kind: str, score: float, observed_at: int, evidence: str, *,
+               to_story: str | None = None, to_url: str | None = None, to_title: str | None = None) -> dict[str, Any]:
+    """A StoryLink record (its fields in schema order)."""
     return {"from_story": from_story, "to_story": to_story, "to_url": to_url, "to_title": to_title,
             "type": kind, "score": round(float(score), 6), "observed_at": int(observed_at), "evidence": evidence}
 
 
-def _link_sort_key(link: Mapping[str, Any]) -> tuple[str, ...]:
+def link_key(link: Mapping[str, Any]) -> tuple[str, ...]:
+    """What makes a link one edge: one record per key on the links topic."""
     return (link["from_story"], link["type"], link["to_story"] or "", link["to_url"] or "", link["to_title"] or "")
 
 
@@ -198,7 +204,7 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
 
     def put(link: dict[str, Any], senior_rank: tuple[int, int]) -> None:
         """Keep one link per key: max score, min observed_at, evidence of the best (senior) pair."""
-        key = _link_sort_key(link)
+        key = link_key(link)
         old = links.get(key)
         if old is None:
             links[key] = {**link, "_rank": senior_rank}
@@ -216,15 +222,15 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
         founded_at.setdefault(story[i], fps[i].event_time_ms)
         if f != i:
             decision = explain(fps[f], fps[i])
-            put(_link(story_key(pids[i]), "duplicate_of", decision.score, fps[i].event_time_ms,
-                      f"page_id={pids[i]};founder={pids[f]};rule={decision.rule}", to_story=story[i],
-                      to_url=_url(by_pid[pids[i]]) or None), (f, i))
+            put(story_link(story_key(pids[i]), "duplicate_of", decision.score, fps[i].event_time_ms,
+                           f"page_id={pids[i]};founder={pids[f]};rule={decision.rule}", to_story=story[i],
+                           to_url=document_url(by_pid[pids[i]]) or None), (f, i))
             if founder[f] != f:
                 merged_into[story[i]] = f
     for sid, f in merged_into.items():
         decision = explain(fps[founder[f]], fps[f])
-        put(_link(sid, "merged_into", decision.score, founded_at[sid],
-                  f"founder={pids[f]};joined={pids[founder[f]]};rule={decision.rule}", to_story=story[f]),
+        put(story_link(sid, "merged_into", decision.score, founded_at[sid],
+                       f"founder={pids[f]};joined={pids[founder[f]]};rule={decision.rule}", to_story=story[f]),
             (founder[f], f))
 
     founder_rank = {story_key(pids[founder[i]]): founder[i] for i in range(n)}
@@ -233,8 +239,8 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
         if a == b:
             continue
         src, dst = (a, b) if founder_rank[a] > founder_rank[b] else (b, a)
-        put(_link(src, "related", decision.score, fps[i].event_time_ms,
-                  f"pair={pids[j]}~{pids[i]};rule={decision.label}:{decision.rule}", to_story=dst), (j, i))
+        put(story_link(src, "related", decision.score, fps[i].event_time_ms,
+                       f"pair={pids[j]}~{pids[i]};rule={decision.label}:{decision.rule}", to_story=dst), (j, i))
 
     _similar_news(fps, by_pid, story, horizon_ms, put)
 
@@ -243,7 +249,7 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
         link = links[key]
         link.pop("_rank")
         out_links.append(link)
-    stories = [_story_record(sid, mem, story[merged_into[sid]] if sid in merged_into else None)
+    stories = [story_record(sid, mem, story[merged_into[sid]] if sid in merged_into else None)
                for sid, mem in sorted(members.items())]
     return ClusterResult(story_of={pids[i]: story[i] for i in range(n)}, stories=stories, links=out_links,
                          founder_of={pids[i]: pids[founder[i]] for i in range(n)})
@@ -257,7 +263,7 @@ def _similar_news(fps: list[Fingerprint], by_pid: Mapping[str, Mapping[str, Any]
     for i, fp in enumerate(fps):
         for key in fp.band_keys:
             index.setdefault(key, []).append(i)
-        url = _url(by_pid[fp.page_id])
+        url = document_url(by_pid[fp.page_id])
         if url:
             url_index.setdefault(normalize_url(url), []).append(i)
     for i, fp in enumerate(fps):
@@ -282,8 +288,8 @@ def _similar_news(fps: list[Fingerprint], by_pid: Mapping[str, Mapping[str, Any]
                     break
             evidence = f"page_id={fp.page_id};item={k}"
             if best is None:
-                put(_link(story[i], "similar_news", 0.0, t, evidence + ";rule=unresolved",
-                          to_url=item_doc["canonical_url"] or None, to_title=item_doc["title"] or None), (i, k))
+                put(story_link(story[i], "similar_news", 0.0, t, evidence + ";rule=unresolved",
+                               to_url=item_doc["canonical_url"] or None, to_title=item_doc["title"] or None), (i, k))
             elif story[best[0]] != story[i]:
-                put(_link(story[i], "similar_news", best[1], t, f"{evidence};rule={best[2]}", to_story=story[best[0]]),
-                    (i, k))
+                put(story_link(story[i], "similar_news", best[1], t, f"{evidence};rule={best[2]}",
+                               to_story=story[best[0]]), (i, k))

@@ -1,0 +1,49 @@
+"""The savepoint layout of the dedup steps: what a restored streaming job must find where it left it.
+
+A runner restores keyed state by step label, state cell name and timer name, and the steps decode
+each cell by its format byte (records.py). Changing any of these, the bucket shard count or the
+fingerprint format breaks savepoints: a streaming job must then start fresh, and the README's
+upgrade section must say so. tests/test_dedup_layout.py pins this constant and checks it against
+the code.
+
+Labels are relative to the DedupStories transform (the job applies it as "DedupStories"). A cell
+lists every format its values may have: (record, format byte); a bag of parked messages keeps
+each message's own format.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class StepLayout(NamedTuple):
+    cells: dict[str, tuple[tuple[str, int], ...]]
+    timers: tuple[str, ...]
+
+
+SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
+    "Buckets/State": StepLayout(
+        cells={"entries": (("BucketEntry", 0x41),), "next_expiry": (("Deadline", 0x42),)},
+        timers=("expire",)),
+    "Candidates/State": StepLayout(
+        cells={"candidates": (("CandidatesState", 0x43), ("Fingerprint", 2))},
+        timers=("expire",)),
+    "Verify/State": StepLayout(
+        cells={"verify": (("VerifyState", 0x44), ("Fingerprint", 2)),
+               "pending": (("Probe", 0x25), ("Fingerprint", 2))},
+        timers=("expire",)),
+    "Assign/State": StepLayout(
+        cells={"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),)},
+        timers=("decide", "gc")),
+    "Stories/State": StepLayout(
+        cells={"story": (("StoryState", 0x45),)},
+        timers=("expire",)),
+    "ResolveLinks/State": StepLayout(
+        cells={"resolve": (("ResolveState", 0x46),), "waiting": (("Pair", 0x2B), ("Item", 0x2C))},
+        timers=("expire",)),
+    "FirstLinkOnly/State": StepLayout(
+        cells={"seen": (("Deadline", 0x42),)},
+        timers=("expire",)),
+}
+
+BUCKET_SHARDS = 4096  # band keys are spread over this many Buckets keys (candidates.bucket_tags)

@@ -1,0 +1,656 @@
+"""What the dedup steps send each other and keep in their state cells, as named records with
+explicit byte layouts (building blocks in codec.py).
+
+Each record's first byte is its FORMAT: the record type and its layout version in one byte, unique
+among these records, so a message reaching the wrong step or a cell written by another layout is
+refused (codec.FormatError), never misread. Changing a layout means a new, unused FORMAT byte;
+for a state cell it also breaks savepoints (layout.py lists them; its test says what to do).
+
+Messages (key → record), in the order of the DAG in transform.py:
+
+  Fingerprint → Buckets       shard        BandFiling
+  Fingerprint → Candidates    page_id      NewcomerFingerprint     Buckets → Candidates  Residents
+  Fingerprint → Verify        page_id      OwnFingerprint          Candidates → Verify   Probe
+  Fingerprint → Assign        page_id      NewDocument             Verify → Assign       Edge
+  Assign → Stories            story_id     Member, FounderJoined
+  Assign → ResolveLinks       page_id      OwnStory, Pair, Item
+  links → FirstLinkOnly       link key     LinkMessage
+
+Cell values: BucketEntry, Deadline, CandidatesState, VerifyState, StoryState, ResolveState; the
+bags of parked messages (Verify's probes, Assign's edges, ResolveLinks' pairs and items) and
+Assign's document cell keep the message as it arrived.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from pipelines.beam.steps.dedup.codec import (
+    F64,
+    I64,
+    U32,
+    check_format,
+    pack_id,
+    pack_optional_int,
+    pack_optional_text,
+    pack_short_text,
+    pack_text,
+    pack_value,
+    read_id,
+    read_optional_int,
+    read_optional_text,
+    read_short_text,
+    read_text,
+    read_value,
+)
+
+TAG_BYTES = 8  # a band's tag in the Buckets state (see candidates.bucket_tags)
+
+# ---------------------------------------------------------------------------------------------
+# Documents: the fields a story record needs of a member, plus what an item of a related-news
+# block carries (the page it came from and its index there).
+
+# The fields of an article that a story keeps of its canonical member (and `dedup_docs` of an article).
+MEMBER_FIELDS = ("page_id", "url", "canonical_url", "source", "title", "lead", "body", "language",
+                 "language_confidence", "published_at", "fetched_at")
+# MEMBER_FIELDS first, in the same order (Document.member relies on it).
+DOCUMENT_FIELDS = ("page_id", "url", "canonical_url", "source", "title", "lead", "body", "language",
+                   "language_confidence", "published_at", "fetched_at", "parent", "item_index")
+
+
+class Document(NamedTuple):
+    """A dedup document (an article or one of its related-news items). Fields keep the type they
+    came with (tagged values), so a story record reads them back exactly."""
+
+    page_id: str
+    url: Any
+    canonical_url: Any
+    source: Any
+    title: Any
+    lead: Any
+    body: Any
+    language: Any
+    language_confidence: Any
+    published_at: Any
+    fetched_at: Any
+    parent: Any          # page_id of the page whose related-news block holds this item; None for articles
+    item_index: Any      # the item's position in that block; None for articles
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Document:
+        return cls(*(doc.get(name) for name in DOCUMENT_FIELDS))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(DOCUMENT_FIELDS, self, strict=True))
+
+    def member(self) -> dict[str, Any]:
+        """The fields a story keeps of its canonical member (MEMBER_FIELDS, which lead DOCUMENT_FIELDS)."""
+        return dict(zip(MEMBER_FIELDS, self, strict=False))
+
+
+def _pack_document(doc: Document) -> bytes:
+    return b"".join([pack_id(doc.page_id), *map(pack_value, doc[1:])])
+
+
+def _read_document(data: bytes, pos: int) -> tuple[Document, int]:
+    page_id, pos = read_id(data, pos)
+    values = [page_id]
+    for _ in range(len(DOCUMENT_FIELDS) - 1):
+        value, pos = read_value(data, pos)
+        values.append(value)
+    return Document(*values), pos
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+
+_FILING = struct.Struct(">BqIB")  # format, event time (ms), arrival (s), number of tags
+
+
+class BandFiling(NamedTuple):
+    """Files a document under its bands in one Buckets shard. Layout: format, event time (i64
+    ms), arrival (u32 s, rounded up; for expiry only), tag count (u8), the 8-byte tags, page id."""
+
+    tags: bytes
+    event_time_ms: int
+    arrival_s: int
+    page_id: str
+
+    FORMAT = 0x21
+
+    def encode(self) -> bytes:
+        return (_FILING.pack(self.FORMAT, self.event_time_ms, self.arrival_s, len(self.tags) // TAG_BYTES)
+                + self.tags + pack_id(self.page_id))
+
+    @classmethod
+    def decode(cls, data: bytes) -> BandFiling:
+        check_format(data, cls.FORMAT, cls.__name__)
+        _, t, arrival_s, count = _FILING.unpack_from(data)
+        end = _FILING.size + count * TAG_BYTES
+        return cls(data[_FILING.size:end], t, arrival_s, read_id(data, end)[0])
+
+
+class Residents(NamedTuple):
+    """Buckets → the newcomer's Candidates key: residents within the horizon that share one of its
+    bands. Layout: format, count (u32), page ids."""
+
+    page_ids: tuple[str, ...]
+
+    FORMAT = 0x22
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + _pack_ids(self.page_ids)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Residents:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(tuple(_read_ids(data, 1)[0]))
+
+
+class _FingerprintMessage(NamedTuple):
+    fingerprint: bytes  # Fingerprint.to_bytes(): versioned by pipelines.core.dedup.signature.FORMAT
+
+
+class NewcomerFingerprint(_FingerprintMessage):
+    """Fingerprint → Candidates: the newcomer's fingerprint, to be sent to each of its residents.
+    Layout: format, the fingerprint's bytes."""
+
+    __slots__ = ()
+    FORMAT = 0x23
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + self.fingerprint
+
+    @classmethod
+    def decode(cls, data: bytes) -> NewcomerFingerprint:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(data[1:])
+
+
+class OwnFingerprint(_FingerprintMessage):
+    """Fingerprint → Verify: the document's own fingerprint, which probes are judged against."""
+
+    __slots__ = ()
+    FORMAT = 0x24
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + self.fingerprint
+
+    @classmethod
+    def decode(cls, data: bytes) -> OwnFingerprint:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(data[1:])
+
+
+class Probe(_FingerprintMessage):
+    """Candidates → a resident's Verify key: a newcomer's fingerprint to judge against its own."""
+
+    __slots__ = ()
+    FORMAT = 0x25
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + self.fingerprint
+
+    @classmethod
+    def decode(cls, data: bytes) -> Probe:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(data[1:])
+
+
+_EDGE = struct.Struct(">Bqd")  # format, senior's event time (ms), score
+
+
+class Edge(NamedTuple):
+    """Verify → the junior document's Assign key: a senior document judged a duplicate of it or
+    related to it. Layout: format, senior event time (i64 ms), score (f64), senior page id,
+    label, rule (short texts)."""
+
+    senior_time_ms: int
+    senior: str
+    label: str
+    score: float
+    rule: str
+
+    FORMAT = 0x26
+
+    def encode(self) -> bytes:
+        return (_EDGE.pack(self.FORMAT, self.senior_time_ms, self.score) + pack_id(self.senior)
+                + pack_short_text(self.label) + pack_short_text(self.rule))
+
+    @classmethod
+    def decode(cls, data: bytes) -> Edge:
+        check_format(data, cls.FORMAT, cls.__name__)
+        _, t, score = _EDGE.unpack_from(data)
+        senior, pos = read_id(data, _EDGE.size)
+        label, pos = read_short_text(data, pos)
+        rule, _ = read_short_text(data, pos)
+        return cls(t, senior, label, score, rule)
+
+
+_TIMED = struct.Struct(">Bq")  # format, a time (ms)
+
+
+class NewDocument(NamedTuple):
+    """Fingerprint → Assign: the document to decide, at its event time. Layout: format, event
+    time (i64 ms), the document."""
+
+    event_time_ms: int
+    document: Document
+
+    FORMAT = 0x27
+
+    def encode(self) -> bytes:
+        return _TIMED.pack(self.FORMAT, self.event_time_ms) + _pack_document(self.document)
+
+    @classmethod
+    def decode(cls, data: bytes) -> NewDocument:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(_TIMED.unpack_from(data)[1], _read_document(data, _TIMED.size)[0])
+
+
+class FounderJoined(NamedTuple):
+    """Assign → Stories (key: the story the document would have founded): its founder joined the
+    older story `into`, so this one is merged into it. Layout: format, score (f64), rule (short
+    text), into, joined, founder (ids)."""
+
+    into: str
+    score: float
+    rule: str
+    joined: str   # the senior document the founder is a duplicate of (the founder of `into`)
+    founder: str  # the document that founded the story this message is keyed by
+
+    FORMAT = 0x28
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + _pack_joined(self)
+
+    @classmethod
+    def decode(cls, data: bytes) -> FounderJoined:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return _read_joined(data, 1)[0]
+
+
+def _pack_joined(joined: FounderJoined) -> bytes:
+    return (F64.pack(joined.score) + pack_short_text(joined.rule) + pack_id(joined.into) + pack_id(joined.joined)
+            + pack_id(joined.founder))
+
+
+def _read_joined(data: bytes, pos: int) -> tuple[FounderJoined, int]:
+    (score,) = F64.unpack_from(data, pos)
+    rule, pos = read_short_text(data, pos + 8)
+    into, pos = read_id(data, pos)
+    joined, pos = read_id(data, pos)
+    founder, pos = read_id(data, pos)
+    return FounderJoined(into, score, rule, joined, founder), pos
+
+
+class Member(NamedTuple):
+    """Assign → Stories: a document joins the story. Layout: format, the document."""
+
+    document: Document
+
+    FORMAT = 0x29
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + _pack_document(self.document)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Member:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(_read_document(data, 1)[0])
+
+
+class OwnStory(NamedTuple):
+    """Assign → ResolveLinks (key: page_id): the page's story and its founder's seniority rank.
+    Layout: format, founder event time (i64 ms), story id, founder page id."""
+
+    story: str
+    founder_time_ms: int
+    founder: str
+
+    FORMAT = 0x2A
+
+    def encode(self) -> bytes:
+        return _TIMED.pack(self.FORMAT, self.founder_time_ms) + pack_id(self.story) + pack_id(self.founder)
+
+    @classmethod
+    def decode(cls, data: bytes) -> OwnStory:
+        check_format(data, cls.FORMAT, cls.__name__)
+        story, pos = read_id(data, _TIMED.size)
+        return cls(story, _TIMED.unpack_from(data)[1], read_id(data, pos)[0])
+
+
+_PAIR = struct.Struct(">Bqqd")  # format, founder event time, junior event time (ms), score
+
+
+class Pair(NamedTuple):
+    """Assign → the senior page's ResolveLinks key: a junior document it was judged against, with
+    the junior's story and that story's founder rank. Layout: format, founder time and junior
+    time (i64 ms), score (f64), story, founder, junior (ids), label, rule (short texts)."""
+
+    story: str
+    founder_time_ms: int
+    founder: str
+    junior: str
+    junior_time_ms: int
+    label: str
+    score: float
+    rule: str
+
+    FORMAT = 0x2B
+
+    def encode(self) -> bytes:
+        return (_PAIR.pack(self.FORMAT, self.founder_time_ms, self.junior_time_ms, self.score)
+                + pack_id(self.story) + pack_id(self.founder) + pack_id(self.junior)
+                + pack_short_text(self.label) + pack_short_text(self.rule))
+
+    @classmethod
+    def decode(cls, data: bytes) -> Pair:
+        check_format(data, cls.FORMAT, cls.__name__)
+        _, founder_t, junior_t, score = _PAIR.unpack_from(data)
+        story, pos = read_id(data, _PAIR.size)
+        founder, pos = read_id(data, pos)
+        junior, pos = read_id(data, pos)
+        label, pos = read_short_text(data, pos)
+        rule, _ = read_short_text(data, pos)
+        return cls(story, founder_t, founder, junior, junior_t, label, score, rule)
+
+
+class Item(NamedTuple):
+    """Assign → the parent page's ResolveLinks key: one of its related-news items and the story
+    the item resolved to. Layout: format, story id, the item's document."""
+
+    story: str
+    document: Document
+
+    FORMAT = 0x2C
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + pack_id(self.story) + _pack_document(self.document)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Item:
+        check_format(data, cls.FORMAT, cls.__name__)
+        story, pos = read_id(data, 1)
+        return cls(story, _read_document(data, pos)[0])
+
+
+_LINK = struct.Struct(">Bdq")  # format, score, observed_at (ms)
+
+
+class LinkMessage(NamedTuple):
+    """A StoryLink record on its way to FirstLinkOnly; fields in the schema's order, so
+    `as_dict()` is the record the steps made. Layout: format, score (f64), observed_at (i64),
+    from_story (id), type (short text), to_story, to_url, to_title (optional texts), evidence."""
+
+    from_story: str
+    to_story: str | None
+    to_url: str | None
+    to_title: str | None
+    type: str
+    score: float
+    observed_at: int
+    evidence: str
+
+    FORMAT = 0x2D
+
+    @classmethod
+    def from_dict(cls, link: Mapping[str, Any]) -> LinkMessage:
+        return cls(link["from_story"], link["to_story"], link["to_url"], link["to_title"], link["type"],
+                   link["score"], link["observed_at"], link["evidence"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+    def encode(self) -> bytes:
+        return (_LINK.pack(self.FORMAT, self.score, self.observed_at) + pack_id(self.from_story)
+                + pack_short_text(self.type) + pack_optional_text(self.to_story) + pack_optional_text(self.to_url)
+                + pack_optional_text(self.to_title) + pack_text(self.evidence))
+
+    @classmethod
+    def decode(cls, data: bytes) -> LinkMessage:
+        check_format(data, cls.FORMAT, cls.__name__)
+        _, score, observed_at = _LINK.unpack_from(data)
+        from_story, pos = read_id(data, _LINK.size)
+        kind, pos = read_short_text(data, pos)
+        to_story, pos = read_optional_text(data, pos)
+        to_url, pos = read_optional_text(data, pos)
+        to_title, pos = read_optional_text(data, pos)
+        evidence, _ = read_text(data, pos)
+        return cls(from_story, to_story, to_url, to_title, kind, score, observed_at, evidence)
+
+
+def decoder(*records: type) -> dict[int, Any]:
+    """FORMAT byte → decode, for a step that takes several kinds of message (see `decode_one`)."""
+    return {record.FORMAT: record.decode for record in records}
+
+
+def decode_one(decoders: Mapping[int, Any], data: bytes, step: str) -> Any:
+    """The message `data` holds, if it is one that `step` takes; else a loud FormatError."""
+    decode = decoders.get(data[0]) if data else None
+    if decode is None:
+        check_format(data, -1, f"a message to {step}")  # raises, naming the byte found
+    return decode(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# State cell values
+
+_ENTRY = struct.Struct(">qI")  # event time (ms), arrival (s)
+_ENTRY_AT = 1 + TAG_BYTES      # where the fields after the tag start
+
+
+class BucketEntry(NamedTuple):
+    """One element of Buckets' `entries` bag: a resident of one band. Layout: format, the band's
+    8-byte tag, event time (i64 ms), arrival (u32 s), page id (≈34 bytes with a pipeline id)."""
+
+    tag: bytes
+    event_time_ms: int
+    arrival_s: int
+    page_id: str
+
+    FORMAT = 0x41
+
+    @classmethod
+    def encode_all(cls, filing: BandFiling, tags: Iterable[bytes]) -> list[bytes]:
+        """The entries of `filing` for each of `tags` (the fields after the tag packed once)."""
+        tail = _ENTRY.pack(filing.event_time_ms, filing.arrival_s) + pack_id(filing.page_id)
+        head = bytes((cls.FORMAT,))
+        return [head + tag + tail for tag in tags]
+
+    def encode(self) -> bytes:
+        return self.encode_all(BandFiling(b"", self.event_time_ms, self.arrival_s, self.page_id), [self.tag])[0]
+
+    @classmethod
+    def tag_of(cls, entry: bytes) -> bytes:
+        """The entry's band tag (the one field Buckets reads of every entry it scans)."""
+        if entry[0] != cls.FORMAT:
+            check_format(entry, cls.FORMAT, "Buckets entry")
+        return entry[1:_ENTRY_AT]
+
+    @classmethod
+    def arrival_s_of(cls, entry: bytes) -> int:
+        check_format(entry, cls.FORMAT, "Buckets entry")
+        return U32.unpack_from(entry, _ENTRY_AT + 8)[0]
+
+    @classmethod
+    def decode(cls, entry: bytes) -> BucketEntry:
+        check_format(entry, cls.FORMAT, "Buckets entry")
+        t, arrival_s = _ENTRY.unpack_from(entry, _ENTRY_AT)
+        return cls(entry[1:_ENTRY_AT], t, arrival_s, read_id(entry, _ENTRY_AT + _ENTRY.size)[0])
+
+
+class Deadline(NamedTuple):
+    """A single instant in a cell (µs since the epoch): Buckets' pending sweep, FirstLinkOnly's
+    expiry (0 without expiry; present means the link was seen). Layout: format, i64."""
+
+    micros: int
+
+    FORMAT = 0x42
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + I64.pack(self.micros)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Deadline:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(I64.unpack_from(data, 1)[0])
+
+
+class CandidatesState(NamedTuple):
+    """Candidates' cell (key: the newcomer): its fingerprint once it came, the residents it was
+    sent to, and residents that came before the fingerprint. Layout: format, fingerprint (u32
+    length, 0xFFFFFFFF for none), sent (u32 count, sorted ids), waiting (u32 count, ids)."""
+
+    fingerprint: bytes | None
+    sent: set[str]
+    waiting: list[str]
+
+    FORMAT = 0x43
+
+    def encode(self) -> bytes:
+        fp = U32.pack(0xFFFFFFFF) if self.fingerprint is None else U32.pack(len(self.fingerprint)) + self.fingerprint
+        return bytes((self.FORMAT,)) + fp + _pack_ids(sorted(self.sent)) + _pack_ids(self.waiting)
+
+    @classmethod
+    def decode(cls, data: bytes) -> CandidatesState:
+        check_format(data, cls.FORMAT, cls.__name__)
+        (length,) = U32.unpack_from(data, 1)
+        fingerprint, pos = (None, 5) if length == 0xFFFFFFFF else (data[5:5 + length], 5 + length)
+        sent, pos = _read_ids(data, pos)
+        waiting, _ = _read_ids(data, pos)
+        return cls(fingerprint, set(sent), waiting)
+
+
+class VerifyState(NamedTuple):
+    """Verify's cell (key: a resident): its own fingerprint (b"" while probes are parked in the
+    `pending` bag until it comes) and the expiry deadline (µs; None without expiry). Layout:
+    format, optional deadline, the fingerprint's bytes to the end."""
+
+    fingerprint: bytes
+    deadline: int | None
+
+    FORMAT = 0x44
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + pack_optional_int(self.deadline) + self.fingerprint
+
+    @classmethod
+    def decode(cls, data: bytes) -> VerifyState:
+        check_format(data, cls.FORMAT, cls.__name__)
+        deadline, pos = read_optional_int(data, 1)
+        return cls(data[pos:], deadline)
+
+
+class StoryState(NamedTuple):
+    """Stories' cell (key: story_id): every member as the few fields a story record lists, the
+    canonical member in full, the merge when the story's founder joined another, the deadline.
+    Layout: format, optional deadline, merge (flag, then FounderJoined's fields), canonical member
+    (flag, then a document), member count (u32), members (id, url, source, seen at, language,
+    event time)."""
+
+    members: list[dict[str, Any]]
+    best: dict[str, Any] | None
+    joined: FounderJoined | None
+    deadline: int | None
+
+    FORMAT = 0x45
+
+    def encode(self) -> bytes:
+        parts = [bytes((self.FORMAT,)), pack_optional_int(self.deadline)]
+        parts.append(b"\x00" if self.joined is None else b"\x01" + _pack_joined(self.joined))
+        parts.append(b"\x00" if self.best is None else b"\x01" + _pack_document(Document.from_dict(self.best)))
+        parts.append(U32.pack(len(self.members)))
+        for m in self.members:
+            parts += (pack_id(m["page_id"]), pack_text(m["url"]), pack_value(m["source"]),
+                      I64.pack(m["fetched_at"]), pack_value(m["language"]), I64.pack(m["event_time"]))
+        return b"".join(parts)
+
+    @classmethod
+    def decode(cls, data: bytes) -> StoryState:
+        check_format(data, cls.FORMAT, cls.__name__)
+        deadline, pos = read_optional_int(data, 1)
+        joined = None
+        if data[pos]:
+            joined, pos = _read_joined(data, pos + 1)
+        else:
+            pos += 1
+        best = None
+        if data[pos]:
+            document, pos = _read_document(data, pos + 1)
+            best = document.member()
+        else:
+            pos += 1
+        (count,) = U32.unpack_from(data, pos)
+        pos += 4
+        members = []
+        for _ in range(count):
+            page_id, pos = read_id(data, pos)
+            url, pos = read_text(data, pos)
+            source, pos = read_value(data, pos)
+            (fetched_at,) = I64.unpack_from(data, pos)
+            language, pos = read_value(data, pos + 8)
+            (event_time,) = I64.unpack_from(data, pos)
+            pos += 8
+            members.append({"page_id": page_id, "url": url, "source": source, "fetched_at": fetched_at,
+                            "language": language, "event_time": event_time})
+        return cls(members, best, joined, deadline)
+
+
+class ResolveState(NamedTuple):
+    """ResolveLinks' cell (key: page_id): the page's story and founder rank once known, the
+    stories it has linked (8-byte tags), whether pairs or items are parked in the `waiting` bag,
+    the deadline. Layout: format, optional deadline, parked (u8), story (flag, then founder time
+    i64 ms, story id, founder id), linked count (u32), tags."""
+
+    story: str | None
+    founder_time_ms: int
+    founder: str
+    linked: set[bytes]
+    parked: bool
+    deadline: int | None
+
+    FORMAT = 0x46
+
+    def encode(self) -> bytes:
+        parts = [bytes((self.FORMAT,)), pack_optional_int(self.deadline), b"\x01" if self.parked else b"\x00"]
+        if self.story is None:
+            parts.append(b"\x00")
+        else:
+            parts += (b"\x01", I64.pack(self.founder_time_ms), pack_id(self.story), pack_id(self.founder))
+        parts += (U32.pack(len(self.linked)), *sorted(self.linked))
+        return b"".join(parts)
+
+    @classmethod
+    def decode(cls, data: bytes) -> ResolveState:
+        check_format(data, cls.FORMAT, cls.__name__)
+        deadline, pos = read_optional_int(data, 1)
+        parked = data[pos] == 1
+        story, founder_time_ms, founder = None, 0, ""
+        if data[pos + 1]:
+            (founder_time_ms,) = I64.unpack_from(data, pos + 2)
+            story, pos = read_id(data, pos + 10)
+            founder, pos = read_id(data, pos)
+        else:
+            pos += 2
+        (count,) = U32.unpack_from(data, pos)
+        pos += 4
+        linked = {data[i:i + TAG_BYTES] for i in range(pos, pos + count * TAG_BYTES, TAG_BYTES)}
+        return cls(story, founder_time_ms, founder, linked, parked, deadline)
+
+
+def _pack_ids(ids: Iterable[str]) -> bytes:
+    packed = [pack_id(i) for i in ids]
+    return U32.pack(len(packed)) + b"".join(packed)
+
+
+def _read_ids(data: bytes, pos: int) -> tuple[list[str], int]:
+    (count,) = U32.unpack_from(data, pos)
+    pos += 4
+    ids = []
+    for _ in range(count):
+        id_, pos = read_id(data, pos)
+        ids.append(id_)
+    return ids, pos
