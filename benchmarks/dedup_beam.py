@@ -31,6 +31,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from benchmarks.dedup import labeled_items
+from pipelines.beam import sdk_patches
 from pipelines.beam.steps.dedup import DedupStories
 from pipelines.core import codecs
 from pipelines.core.dedup.signature import event_time_ms
@@ -51,6 +52,7 @@ def run_beam(articles: list[dict], workers: int, out_dir: Path) -> tuple[float, 
     options = PipelineOptions(["--runner=DirectRunner", f"--direct_num_workers={workers}",
                                f"--direct_running_mode={mode}"])
     prefix = str(out_dir / "stories")
+    sdk_patches.install("DirectRunner")  # as runners/launch.py does for the job
     start = time.perf_counter()
     p = beam.Pipeline(options=options)
     stories, _links = (

@@ -19,6 +19,14 @@ from pipelines.core.dedup.stories import cluster
 from pipelines.quality.evaluation.dedup import to_doc
 
 DATA = Path(__file__).parent / "data" / "dedup" / "labeled_sample.jsonl"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _sdk_patches_as_the_job_runs():
+    """The DirectRunner's SDK harness as `newsbeam run` sets it up (runners/launch.py)."""
+    from pipelines.beam import sdk_patches
+
+    sdk_patches.install("DirectRunner")
 SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
 
 

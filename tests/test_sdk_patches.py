@@ -1,7 +1,14 @@
-"""The Beam SDK work-arounds stay in force and keep the SDK's meaning (pipelines/beam/sdk_patches.py)."""
+"""The Beam SDK work-arounds install explicitly, per runner and only on the Beam they were written for, and
+keep the SDK's meaning (pipelines/beam/sdk_patches.py)."""
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from apache_beam import coders
 from apache_beam.runners.worker import bundle_processor, statecache
 
@@ -50,10 +57,89 @@ def _bag(handler: _RecordingHandler, key: str) -> bundle_processor.SynchronousBa
     return bundle_processor.SynchronousBagRuntimeState(handler, key, coders.BytesCoder())
 
 
-def test_install_replaces_the_sdk_hooks_it_patches():
-    sdk_patches.install()
+def _sdk_own(*_args):
+    """Stands in for the SDK's hook, whatever an earlier test of this process installed."""
+
+
+@pytest.fixture
+def unpatched(monkeypatch):
+    """The SDK's hooks as Beam ships them (restored after the test), and no version refusal yet."""
+    monkeypatch.setattr(statecache, "get_deep_size", _sdk_own)
+    monkeypatch.setattr(bundle_processor.FnApiUserStateContext, "commit", _sdk_own)
+    monkeypatch.setattr(sdk_patches, "_refused", False)
+
+
+def test_install_puts_in_force_what_the_runner_needs_and_is_idempotent(unpatched):
+    assert sdk_patches.install("DirectRunner") is True
     assert statecache.get_deep_size is sdk_patches._patched_deep_size
-    assert bundle_processor.FnApiUserStateContext.commit is sdk_patches._pipelined_commit
+    assert bundle_processor.FnApiUserStateContext.commit is _sdk_own, "FnApiRunner answers state in memory"
+    assert sdk_patches.install("DirectRunner") is True
+    assert sdk_patches.installed() == ("state_cache_weights",)
+    for _ in range(2):
+        assert sdk_patches.install("FlinkRunner") is True
+        assert bundle_processor.FnApiUserStateContext.commit is sdk_patches._pipelined_commit
+        assert statecache.get_deep_size is sdk_patches._patched_deep_size
+    assert sdk_patches.installed() == ("state_cache_weights", "state_commits")
+
+
+def test_a_runner_without_the_portable_harness_gets_no_patch(unpatched):
+    assert sdk_patches.install("BundleBasedDirectRunner") is False
+    assert sdk_patches.installed() == ()
+
+
+def test_install_refuses_another_beam_version_with_one_warning(unpatched, monkeypatch, caplog):
+    import apache_beam
+
+    from pipelines.versions import BEAM_VERSION
+
+    monkeypatch.setattr(apache_beam, "__version__", "2.99.0")
+    with caplog.at_level(logging.WARNING, logger=sdk_patches.LOG.name):
+        assert sdk_patches.install("FlinkRunner") is False
+        assert sdk_patches.install("PrismRunner") is False
+    assert sdk_patches.installed() == ()
+    assert statecache.get_deep_size is _sdk_own and bundle_processor.FnApiUserStateContext.commit is _sdk_own
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert BEAM_VERSION in warnings[0] and "2.99.0" in warnings[0] and "NOT installed" in warnings[0]
+
+
+def test_importing_the_pipeline_installs_nothing():
+    code = ("import pipelines.beam.job, pipelines.runners.launch, pipelines.beam.sdk_patches as s; "
+            "assert s.installed() == (), s.installed()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_pool_workers_start_through_the_patching_entry_point(tmp_path, monkeypatch):
+    from pipelines.runners import worker_pool
+
+    launcher = worker_pool.write_worker_launcher(tmp_path, 64 << 20)
+    proc = subprocess.run([str(launcher), "--help"], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0 and f"worker_pool {worker_pool.WORKER_COMMAND}" in proc.stdout, proc.stderr
+
+    started = {}
+
+    class _Harness:
+        def __init__(self, control, worker_id, state_cache_size):
+            started.update(control=control, worker_id=worker_id, cache=state_cache_size,
+                           patched=sdk_patches.installed())
+
+        def run(self):
+            started["ran"] = True
+
+    from apache_beam.runners.worker import sdk_worker
+
+    monkeypatch.setattr(sdk_worker, "SdkHarness", _Harness)
+    monkeypatch.setattr(statecache, "get_deep_size", _sdk_own)
+    monkeypatch.setattr(bundle_processor.FnApiUserStateContext, "commit", _sdk_own)
+    # the flags Beam's pool passes to a container executable
+    assert worker_pool.main([worker_pool.WORKER_COMMAND, "--state-cache-size=67108864", "--id=w-1",
+                             "--logging_endpoint=localhost:1", "--artifact_endpoint=localhost:2",
+                             "--provision_endpoint=localhost:3", "--control_endpoint=localhost:4"]) == 0
+    assert started == {"control": "localhost:4", "worker_id": "w-1", "cache": 64 << 20,
+                       "patched": ("state_cache_weights", "state_commits"), "ran": True}
 
 
 def test_commit_sends_every_write_before_waiting_and_keeps_each_cells_order():

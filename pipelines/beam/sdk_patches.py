@@ -1,30 +1,47 @@
-"""Work-arounds for Beam SDK costs measured on this pipeline (Beam 2.62; both checked at install).
+"""Work-arounds for costs of Beam's Python SDK harness (the process part that runs a portable
+runner's DoFns, with its user-state cache and its state channel to the runner), written for the
+Beam in pipelines/versions.py and refused on any other (the internals they replace may differ).
 
-1. State-cache weights. Beam's SDK harness weighs every value it puts in its user-state cache with `objsize`, which on
-each call walks the globals of every loaded module to exclude them. With the language models,
-numpy and lexbor loaded that was ~27 million calls for 80 documents of dedup state, and the
-dedup step took 16.2 s instead of 3.0 s (cProfile, the 80 articles of tests/test_dedup_step.py,
-FnApiRunner). The cache only needs a weight to bound its memory, so a bounded-depth estimate
-replaces the exact walk.
+Nothing happens at import: the runner setup calls `install(runner)` in each process that hosts
+the harness (runners/launch.py for the launching process, which hosts it on DirectRunner and on
+LOOPBACK Prism and Flink; runners/worker_pool.py for the workers of a Flink cluster). Each runner
+gets only the patches that act on something it does (`PATCHES_BY_RUNNER`); a runner without the
+portable harness (BundleBasedDirectRunner, used for TestStream) gets none. Measurements behind
+each patch: docs/decisions-dedup.md.
 
-2. State commits. At the end of a bundle the SDK writes each modified state cell and waits for the
-runner's answer before writing the next: one round trip per (key, cell) in a row. On embedded
-Flink that was 43% of the SDK's bundle time in dedup (py-spy, 200 pages). All writes are now sent
-first and awaited together; the state channel applies requests in order, which the SDK already
-relies on when it sends a clear and an append for one cell without waiting in between.
+1. State-cache weights (every portable runner: the cache is in the harness, whichever runner
+drives it). The harness weighs every value it puts in its user-state cache with `objsize`, which
+on each call walks the globals of every loaded module to exclude them; with the language models,
+numpy and lexbor loaded that dominates dedup. The cache only needs a weight to bound its memory,
+so a bounded-depth estimate replaces the exact walk.
 
-3. Clears of empty cells. Writing a value cell is a clear and an append. When the SDK's cache
-already holds the cell's content as an empty list (it was read and found empty, or cleared, under
-the runner's cache token), the clear changes nothing on the runner and is not sent. On embedded
-Flink that was 13% of the dedup's state requests (200 pages): every first write of a per-document
-cell."""
+2. State commits (runners whose state requests cross a channel: Prism and Flink). At the end of a
+bundle the harness writes each modified state cell and waits for the runner's answer before
+writing the next: one round trip per (key, cell) in a row. All writes are now sent first and
+awaited together; the state channel applies requests in order, which the harness already relies
+on when it sends a clear and an append for one cell without waiting in between.
+
+3. Clears of empty cells (with 2). Writing a value cell is a clear and an append. When the
+harness's cache already holds the cell's content as an empty list (it was read and found empty,
+or cleared, under the runner's cache token), the clear changes nothing on the runner and is not
+sent: every first write of a per-document cell was such a clear.
+
+The DirectRunner (FnApiRunner) answers state requests in memory, in the same process, so 2 and 3
+would save it nothing and it gets 1 alone.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
+import apache_beam
 from apache_beam.runners.worker import bundle_processor, statecache
+
+from pipelines.versions import BEAM_VERSION
+
+LOG = logging.getLogger(__name__)
 
 _CONTAINERS = (list, tuple, set, frozenset)
 _BYTES_ONLY = {bytes}
@@ -90,13 +107,54 @@ def _pipelined_commit(self: Any) -> None:
         future.get()
 
 
-def install() -> None:
-    """Swap the state cache's weigher and the state commit (idempotent; runs wherever the
-    pipeline's DoFns load)."""
-    if statecache.get_deep_size is not _patched_deep_size:
-        statecache.get_deep_size = _patched_deep_size
-    if bundle_processor.FnApiUserStateContext.commit is not _pipelined_commit:
-        bundle_processor.FnApiUserStateContext.commit = _pipelined_commit
+def _install_cache_weights() -> None:
+    statecache.get_deep_size = _patched_deep_size
 
 
-install()
+def _install_state_commits() -> None:
+    bundle_processor.FnApiUserStateContext.commit = _pipelined_commit
+
+
+_INSTALLERS = {"state_cache_weights": _install_cache_weights, "state_commits": _install_state_commits}
+_REMOTE_STATE = ("state_cache_weights", "state_commits")
+PATCHES_BY_RUNNER: dict[str, tuple[str, ...]] = {
+    "DirectRunner": ("state_cache_weights",),
+    "PrismRunner": _REMOTE_STATE,
+    "FlinkRunner": _REMOTE_STATE,
+    "PortableRunner": _REMOTE_STATE,
+}
+_refused = False  # the version warning is logged once per process
+
+
+def install(runner: str) -> bool:
+    """Install in this process the patches that `runner`'s SDK harness needs (module docstring).
+
+    Idempotent. Returns True when they are in force, False when the runner needs none or when
+    the installed Beam is not the one they were written for (one WARNING, and the SDK's own code
+    stays: slower dedup state, same results)."""
+    global _refused
+    needed = PATCHES_BY_RUNNER.get(runner, ())
+    if not needed:
+        LOG.debug("no Beam SDK patches for runner %s", runner)
+        return False
+    running = apache_beam.__version__
+    if running != BEAM_VERSION:
+        if not _refused:
+            LOG.warning("Beam SDK patches NOT installed: written for apache-beam %s, this is %s; dedup state "
+                        "runs on the SDK's own (slower) code until pipelines/beam/sdk_patches.py is checked "
+                        "against it and pipelines/versions.py updated", BEAM_VERSION, running)
+            _refused = True
+        return False
+    for name in needed:
+        _INSTALLERS[name]()
+    return True
+
+
+def installed() -> tuple[str, ...]:
+    """The patches in force in this process."""
+    active = []
+    if statecache.get_deep_size is _patched_deep_size:
+        active.append("state_cache_weights")
+    if bundle_processor.FnApiUserStateContext.commit is _pipelined_commit:
+        active.append("state_commits")
+    return tuple(active)

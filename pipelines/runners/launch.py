@@ -7,6 +7,7 @@ from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from pipelines.beam.job import build
 from pipelines.beam.kafka_io import commit_slices, plan_slices
+from pipelines.beam.sdk_patches import install as install_sdk_patches
 from pipelines.config import NAMESPACE, JobSettings
 from pipelines.runners.options import beam_options
 
@@ -22,6 +23,7 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     slices = plan_slices(job.bootstrap, job.topics.raw, job.group_id, job.start, True, job.consumer_config) \
         if bounded else None
     p = beam.Pipeline(options=beam_options(job))
+    install_sdk_patches(p.options.get_all_options()["runner"])  # the runner chosen (streaming Direct is Prism)
     build(p, job, slices)
     result = p.run()
     if job.metrics_port is not None:
