@@ -69,16 +69,12 @@ def unpatched(monkeypatch):
     monkeypatch.setattr(sdk_patches, "_refused", False)
 
 
-def test_install_puts_in_force_what_the_runner_needs_and_is_idempotent(unpatched):
-    assert sdk_patches.install("DirectRunner") is True
-    assert statecache.get_deep_size is sdk_patches._patched_deep_size
-    assert bundle_processor.FnApiUserStateContext.commit is _sdk_own, "FnApiRunner answers state in memory"
-    assert sdk_patches.install("DirectRunner") is True
-    assert sdk_patches.installed() == ("state_cache_weights",)
+@pytest.mark.parametrize("runner", ["DirectRunner", "PrismRunner", "FlinkRunner"])
+def test_install_replaces_the_sdk_hooks_for_a_portable_runner_and_is_idempotent(unpatched, runner):
     for _ in range(2):
-        assert sdk_patches.install("FlinkRunner") is True
-        assert bundle_processor.FnApiUserStateContext.commit is sdk_patches._pipelined_commit
+        assert sdk_patches.install(runner) is True
         assert statecache.get_deep_size is sdk_patches._patched_deep_size
+        assert bundle_processor.FnApiUserStateContext.commit is sdk_patches._pipelined_commit
     assert sdk_patches.installed() == ("state_cache_weights", "state_commits")
 
 

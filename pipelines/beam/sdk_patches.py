@@ -4,30 +4,28 @@ Beam in pipelines/versions.py and refused on any other (the internals they repla
 
 Nothing happens at import: the runner setup calls `install(runner)` in each process that hosts
 the harness (runners/launch.py for the launching process, which hosts it on DirectRunner and on
-LOOPBACK Prism and Flink; runners/worker_pool.py for the workers of a Flink cluster). Each runner
-gets only the patches that act on something it does (`PATCHES_BY_RUNNER`); a runner without the
-portable harness (BundleBasedDirectRunner, used for TestStream) gets none. Measurements behind
-each patch: docs/decisions-dedup.md.
+LOOPBACK Prism and Flink; runners/worker_pool.py in each worker of a Flink cluster). All three
+patches act on the portable SDK harness, its state cache and its state channel, so every runner
+that runs DoFns in that harness gets them (`PORTABLE_RUNNERS`: the FnApiRunner behind
+DirectRunner, Prism, Flink); a runner without it (BundleBasedDirectRunner, which Beam picks for
+TestStream pipelines) gets none. Measurements behind each patch: docs/decisions-dedup.md.
 
-1. State-cache weights (every portable runner: the cache is in the harness, whichever runner
-drives it). The harness weighs every value it puts in its user-state cache with `objsize`, which
-on each call walks the globals of every loaded module to exclude them; with the language models,
-numpy and lexbor loaded that dominates dedup. The cache only needs a weight to bound its memory,
-so a bounded-depth estimate replaces the exact walk.
+1. State-cache weights. The harness weighs every value it puts in its user-state cache with
+`objsize`, which on each call walks the globals of every loaded module to exclude them; with the
+language models, numpy and lexbor loaded that dominates dedup. The cache only needs a weight to
+bound its memory, so a bounded-depth estimate replaces the exact walk.
 
-2. State commits (runners whose state requests cross a channel: Prism and Flink). At the end of a
-bundle the harness writes each modified state cell and waits for the runner's answer before
-writing the next: one round trip per (key, cell) in a row. All writes are now sent first and
-awaited together; the state channel applies requests in order, which the harness already relies
-on when it sends a clear and an append for one cell without waiting in between.
+2. State commits. At the end of a bundle the harness writes each modified state cell and waits
+for the runner's answer before writing the next: one round trip per (key, cell) in a row on
+Prism and Flink (on the FnApiRunner the answer is in memory, but each request still costs a
+handler call). All writes are now sent first and awaited together; the state channel applies
+requests in order, which the harness already relies on when it sends a clear and an append for
+one cell without waiting in between.
 
-3. Clears of empty cells (with 2). Writing a value cell is a clear and an append. When the
+3. Clears of empty cells (part of 2). Writing a value cell is a clear and an append. When the
 harness's cache already holds the cell's content as an empty list (it was read and found empty,
 or cleared, under the runner's cache token), the clear changes nothing on the runner and is not
 sent: every first write of a per-document cell was such a clear.
-
-The DirectRunner (FnApiRunner) answers state requests in memory, in the same process, so 2 and 3
-would save it nothing and it gets 1 alone.
 """
 
 from __future__ import annotations
@@ -116,26 +114,19 @@ def _install_state_commits() -> None:
 
 
 _INSTALLERS = {"state_cache_weights": _install_cache_weights, "state_commits": _install_state_commits}
-_REMOTE_STATE = ("state_cache_weights", "state_commits")
-PATCHES_BY_RUNNER: dict[str, tuple[str, ...]] = {
-    "DirectRunner": ("state_cache_weights",),
-    "PrismRunner": _REMOTE_STATE,
-    "FlinkRunner": _REMOTE_STATE,
-    "PortableRunner": _REMOTE_STATE,
-}
+PORTABLE_RUNNERS = frozenset({"DirectRunner", "PrismRunner", "FlinkRunner", "PortableRunner"})
 _refused = False  # the version warning is logged once per process
 
 
 def install(runner: str) -> bool:
-    """Install in this process the patches that `runner`'s SDK harness needs (module docstring).
+    """Install the patches in this process when `runner` runs DoFns in the portable SDK harness.
 
     Idempotent. Returns True when they are in force, False when the runner needs none or when
     the installed Beam is not the one they were written for (one WARNING, and the SDK's own code
     stays: slower dedup state, same results)."""
     global _refused
-    needed = PATCHES_BY_RUNNER.get(runner, ())
-    if not needed:
-        LOG.debug("no Beam SDK patches for runner %s", runner)
+    if runner not in PORTABLE_RUNNERS:
+        LOG.debug("no Beam SDK patches for runner %s: it does not run the portable SDK harness", runner)
         return False
     running = apache_beam.__version__
     if running != BEAM_VERSION:
@@ -145,8 +136,8 @@ def install(runner: str) -> bool:
                         "against it and pipelines/versions.py updated", BEAM_VERSION, running)
             _refused = True
         return False
-    for name in needed:
-        _INSTALLERS[name]()
+    for install_patch in _INSTALLERS.values():
+        install_patch()
     return True
 
 

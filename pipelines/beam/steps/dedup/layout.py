@@ -6,7 +6,9 @@ fingerprint format breaks savepoints: a streaming job must then start fresh, and
 upgrade section must say so. tests/test_dedup_layout.py pins this constant and checks it against
 the code.
 
-Labels are relative to the DedupStories transform (the job applies it as "DedupStories"). A cell
+Labels are relative to the DedupStories transform (the job applies it as "DedupStories"); a step
+with several outputs gets its DoFn's class name in its label from Beam, so renaming that class
+moves its state too. A cell
 lists every format its values may have: (record, format byte); a bag of parked messages keeps
 each message's own format.
 """
@@ -32,10 +34,10 @@ SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
         cells={"verify": (("VerifyState", 0x44), ("Fingerprint", 2)),
                "pending": (("Probe", 0x25), ("Fingerprint", 2))},
         timers=("expire",)),
-    "Assign/State": StepLayout(
+    "Assign/State/ParDo(AssignFn)": StepLayout(
         cells={"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),)},
         timers=("decide", "gc")),
-    "Stories/State": StepLayout(
+    "Stories/State/ParDo(StoriesFn)": StepLayout(
         cells={"story": (("StoryState", 0x45),)},
         timers=("expire",)),
     "ResolveLinks/State": StepLayout(

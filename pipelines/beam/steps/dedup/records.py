@@ -134,7 +134,7 @@ class BandFiling(NamedTuple):
 
 class Residents(NamedTuple):
     """Buckets → the newcomer's Candidates key: residents within the horizon that share one of its
-    bands. Layout: format, count (u32), page ids."""
+    bands. Layout: format, the page ids (an id list, `_pack_ids`)."""
 
     page_ids: tuple[str, ...]
 
@@ -472,7 +472,9 @@ class BucketEntry(NamedTuple):
 
     @classmethod
     def arrival_s_of(cls, entry: bytes) -> int:
-        check_format(entry, cls.FORMAT, "Buckets entry")
+        """The entry's arrival (s): what an expiry sweep reads of every entry."""
+        if entry[0] != cls.FORMAT:
+            check_format(entry, cls.FORMAT, "Buckets entry")
         return U32.unpack_from(entry, _ENTRY_AT + 8)[0]
 
     @classmethod
@@ -502,7 +504,7 @@ class Deadline(NamedTuple):
 class CandidatesState(NamedTuple):
     """Candidates' cell (key: the newcomer): its fingerprint once it came, the residents it was
     sent to, and residents that came before the fingerprint. Layout: format, fingerprint (u32
-    length, 0xFFFFFFFF for none), sent (u32 count, sorted ids), waiting (u32 count, ids)."""
+    length, 0xFFFFFFFF for none), sent (sorted), waiting (id lists, `_pack_ids`)."""
 
     fingerprint: bytes | None
     sent: set[str]
@@ -641,16 +643,35 @@ class ResolveState(NamedTuple):
         return cls(story, founder_time_ms, founder, linked, parked, deadline)
 
 
+_ID_SEPARATOR = "\x1f"  # joins ids that are not all pipeline ids (ASCII unit separator; refused inside an id)
+
+
 def _pack_ids(ids: Iterable[str]) -> bytes:
-    packed = [pack_id(i) for i in ids]
-    return U32.pack(len(packed)) + b"".join(packed)
+    """A list of ids. Layout: flag (u8), count (u32), then with flag 0 (all are the pipeline's
+    32-hex-digit ids) 16 raw bytes each, else with flag 1 the byte length (u32) and the ids'
+    UTF-8 joined by U+001F. Packed and unpacked in C: candidate lists are read on every message."""
+    ids = list(ids)
+    joined = "".join(ids)
+    if all(len(id_) == 32 for id_ in ids):
+        try:
+            raw = bytes.fromhex(joined)
+        except ValueError:
+            raw = None
+        if raw is not None and raw.hex() == joined:
+            return b"\x00" + U32.pack(len(ids)) + raw
+    if _ID_SEPARATOR in joined:
+        raise ValueError(f"an id holds U+001F, which the id-list layout uses as separator: {ids!r}")
+    text = _ID_SEPARATOR.join(ids).encode()
+    return b"\x01" + U32.pack(len(ids)) + U32.pack(len(text)) + text
 
 
 def _read_ids(data: bytes, pos: int) -> tuple[list[str], int]:
-    (count,) = U32.unpack_from(data, pos)
-    pos += 4
-    ids = []
-    for _ in range(count):
-        id_, pos = read_id(data, pos)
-        ids.append(id_)
-    return ids, pos
+    (count,) = U32.unpack_from(data, pos + 1)
+    if data[pos] == 0:
+        start, end = pos + 5, pos + 5 + 16 * count
+        hexed = data[start:end].hex()
+        return [hexed[i:i + 32] for i in range(0, 32 * count, 32)], end
+    (length,) = U32.unpack_from(data, pos + 5)
+    start = pos + 9
+    text = data[start:start + length].decode()
+    return (text.split(_ID_SEPARATOR) if count else []), start + length
