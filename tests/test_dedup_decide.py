@@ -86,7 +86,8 @@ def test_unrelated_is_none() -> None:
 
 def test_related_pairs_of_the_labeled_sample_are_follow_ups_or_copies() -> None:
     """Same-template articles about other events overlap in body, headline and lead; only a
-    paragraph reused verbatim relates two articles (97% of related links were such noise)."""
+    paragraph reused verbatim relates two articles (before that rule nearly every related link
+    was such template noise: docs/decisions-dedup.md)."""
     import json
     from pathlib import Path
 

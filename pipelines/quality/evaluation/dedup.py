@@ -36,16 +36,17 @@ def to_doc(item: Mapping[str, Any]) -> dict[str, Any]:
             "body": item.get("text") or "", "source": item.get("source") or "", "language": item.get("lang") or "und"}
 
 
-def _pairs(groups: Iterable[list[str]]) -> int:
-    return sum(len(g) * (len(g) - 1) // 2 for g in groups)
+def _pairs_within(sizes: Iterable[int]) -> int:
+    """Unordered pairs of items that share a group, given the groups' sizes."""
+    return sum(n * (n - 1) // 2 for n in sizes)
 
 
 def pairwise(truth: Mapping[str, str], pred: Mapping[str, str]) -> tuple[float, float, float]:
     """Precision, recall, F1 over unordered item pairs that share a cluster."""
     joint: Counter[tuple[str, str]] = Counter((truth[i], pred[i]) for i in truth)
-    tp = sum(n * (n - 1) // 2 for n in joint.values())
-    pred_pairs = sum(n * (n - 1) // 2 for n in Counter(pred[i] for i in truth).values())
-    true_pairs = sum(n * (n - 1) // 2 for n in Counter(truth.values()).values())
+    tp = _pairs_within(joint.values())
+    pred_pairs = _pairs_within(Counter(pred[i] for i in truth).values())
+    true_pairs = _pairs_within(Counter(truth.values()).values())
     p = tp / pred_pairs if pred_pairs else 1.0
     r = tp / true_pairs if true_pairs else 1.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)

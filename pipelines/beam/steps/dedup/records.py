@@ -444,7 +444,7 @@ _ENTRY_AT = 1 + TAG_BYTES      # where the fields after the tag start
 
 class BucketEntry(NamedTuple):
     """One element of Buckets' `entries` bag: a resident of one band. Layout: format, the band's
-    8-byte tag, event time (i64 ms), arrival (u32 s), page id (≈34 bytes with a pipeline id)."""
+    8-byte tag, event time (i64 ms), arrival (u32 s), page id: 38 bytes with a pipeline id."""
 
     tag: bytes
     event_time_ms: int

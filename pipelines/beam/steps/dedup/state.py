@@ -105,20 +105,36 @@ class ExpiringState(beam.DoFn):
         return current
 
 
-class Keyed(beam.PTransform):
-    """A stateful step over (str key, encoded record) pairs from one or more PCollections: runners
-    see only standard coders (UTF-8 key, bytes value), which Prism needs to group and Flink to
-    shard keys deterministically. Producers encode their records (records.py) themselves, so no
-    element is pickled between steps."""
+KEYED = KV[str, bytes]  # what runners see of every message between dedup steps
 
-    def __init__(self, fn: beam.DoFn, *outputs: str, main: str | None = None) -> None:
+
+def _as_keyed(element: tuple[str, bytes]) -> tuple[str, bytes]:
+    return element
+
+
+class Keyed(beam.PTransform):
+    """A stateful step over (str key, encoded record) pairs from one or more PCollections.
+
+    Runners see only standard coders (UTF-8 key, bytes value), which Prism needs to group and
+    Flink to shard keys deterministically. Producers encode their records (records.py) themselves;
+    an input Beam cannot type (a tagged output: Beam 2.62 has no tagged type hints) is declared
+    KEYED by an identity step fused into its producer, so every input of the Flatten has the
+    Flatten's own coder (a Flatten does not re-encode on portable runners). `keyed_output`: the
+    step's main output is KEYED messages for the next step."""
+
+    def __init__(self, fn: beam.DoFn, *outputs: str, main: str | None = None, keyed_output: bool = False) -> None:
         super().__init__()
-        self._fn, self._outputs, self._main = fn, outputs, main
+        self._fn, self._outputs, self._main, self._keyed_output = fn, outputs, main, keyed_output
 
     def expand(self, inputs):
-        step = beam.ParDo(self._fn).with_input_types(KV[str, bytes])
+        step = beam.ParDo(self._fn).with_input_types(KEYED)
+        if self._keyed_output:
+            step = step.with_output_types(KEYED)
         if self._outputs:
             step = step.with_outputs(*self._outputs, main=self._main)
-        # Flattening also gives tagged outputs (typed Any by Beam) the KV[str, bytes] type.
-        merged = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
-        return merged | "Inputs" >> beam.Flatten().with_output_types(KV[str, bytes]) | "State" >> step
+        pcolls = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
+        typed = tuple(pcoll if pcoll.element_type == KEYED
+                      else pcoll | f"Declare{index}" >> beam.Map(_as_keyed).with_output_types(KEYED)
+                      for index, pcoll in enumerate(pcolls))
+        merged = typed[0] if len(typed) == 1 else typed | "Inputs" >> beam.Flatten().with_output_types(KEYED)
+        return merged | "State" >> step

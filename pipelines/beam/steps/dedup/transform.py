@@ -14,7 +14,7 @@ founder, one hop only, so the work is a DAG of keyed steps with no feedback:
 
 Buckets (4,096 shards of the band keys) keep only (band tag, event time, page_id) per band and
 tell the newcomer which residents share the band; its Candidates key sends its fingerprint once
-to each distinct resident, whose Verify key keeps its own fingerprint once (≈0.5 KB), so no step
+to each distinct resident, whose Verify key keeps its own fingerprint once, so no step
 holds a fingerprint per band. Assign decides a document when the watermark passes its timestamp
 plus the allowed lateness: by then every senior document (event time ≤ its own) that arrived within
 that lateness has been bucketed and verified, so the founder — and hence the story id — is the
@@ -33,7 +33,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipelines.beam.steps.dedup.candidates import BucketsFn, CandidatesFn, DedupDocsFn, FingerprintFn, VerifyFn
-from pipelines.beam.steps.dedup.state import Keyed
+from pipelines.beam.steps.dedup.state import KEYED, Keyed
 from pipelines.beam.steps.dedup.stories import (
     LINKS,
     AssignFn,
@@ -63,20 +63,20 @@ class DedupStories(beam.PTransform):
         self._expire_state = expire_state
 
     def expand(self, articles):
-        keep, expire = self._horizon_ms + self._delay_ms, self._expire_state
+        horizon, delay, expire = self._horizon_ms, self._delay_ms, self._expire_state
+        keep = horizon + delay  # how long state outlives the last element that needed it
         docs = articles | "DedupDocs" >> beam.ParDo(DedupDocsFn())
         fps = docs | "Fingerprint" >> beam.ParDo(FingerprintFn()).with_outputs("bands", "own", "prober", main="self")
-        residents = fps.bands | "Buckets" >> Keyed(BucketsFn(self._horizon_ms, self._delay_ms, expire))
-        probes = (fps.prober, residents) | "Candidates" >> Keyed(CandidatesFn(self._delay_ms, expire))
-        edges = (fps.own, probes) | "Verify" >> Keyed(VerifyFn(keep, expire))
-        assigned = (fps.self, edges) | "Assign" >> Keyed(AssignFn(self._delay_ms, keep, expire),
-                                                           LINKS, "stories", "resolve")
+        residents = fps.bands | "Buckets" >> Keyed(BucketsFn(horizon, delay, expire), keyed_output=True)
+        probes = (fps.prober, residents) | "Candidates" >> Keyed(CandidatesFn(delay, expire), keyed_output=True)
+        edges = (fps.own, probes) | "Verify" >> Keyed(VerifyFn(keep, expire), keyed_output=True)
+        assigned = (fps.self, edges) | "Assign" >> Keyed(AssignFn(delay, keep, expire), LINKS, "stories", "resolve")
         stories = assigned.stories | "Stories" >> Keyed(StoriesFn(keep, expire), LINKS, main="stories")
         resolved = assigned.resolve | "ResolveLinks" >> Keyed(ResolveLinksFn(keep, expire))
         links = (
             (assigned[LINKS], stories[LINKS], resolved)
             | "CollectLinks" >> beam.Flatten()
-            | "KeyLinks" >> beam.Map(keyed_link)
+            | "KeyLinks" >> beam.Map(keyed_link).with_output_types(KEYED)
             | "FirstLinkOnly" >> Keyed(FirstLinkFn(keep, expire))
         )
         return stories.stories, links
