@@ -424,3 +424,30 @@ def test_late_records_are_counted_and_reported_per_partition(caplog):
     with caplog.at_level("WARNING", logger="pipelines.beam.steps.lateness"):
         mark.finish_bundle()
     assert len(caplog.records) == 1, "a bundle without late records says nothing"
+
+
+def test_no_flatten_has_to_re_encode_and_stateful_steps_take_standard_coders():
+    """Portable runners do not re-encode at a Flatten: its inputs must already have its coder. And
+    every stateful step takes (str, bytes), which every runner can group and shard by key."""
+    from apache_beam.pipeline import PipelineVisitor
+    from apache_beam.transforms.userstate import get_dofn_specs
+    from apache_beam.typehints import KV
+
+    p = beam.Pipeline()
+    _ = p | beam.Create([{"page_id": "x"}]) | "DedupStories" >> DedupStories()
+    flattens, stateful = [], []
+
+    class Visitor(PipelineVisitor):
+        def visit_transform(self, node) -> None:
+            if isinstance(node.transform, beam.Flatten):
+                flattens.append(node)
+            elif isinstance(node.transform, beam.ParDo) and any(get_dofn_specs(node.transform.fn)):
+                stateful.append(node)
+
+    p.visit(Visitor())
+    assert len(flattens) >= 4 and len(stateful) == 7
+    for node in flattens:
+        (output,) = node.outputs.values()
+        assert {pcoll.element_type for pcoll in node.inputs} == {output.element_type}, node.full_label
+    for node in stateful:
+        assert [pcoll.element_type for pcoll in node.inputs] == [KV[str, bytes]], node.full_label

@@ -18,7 +18,6 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Timestamp
 
-from pipelines.beam.steps.dedup.codec import check_format
 from pipelines.beam.steps.dedup.layout import BUCKET_SHARDS
 from pipelines.beam.steps.dedup.records import (
     MEMBER_FIELDS,
@@ -100,9 +99,9 @@ class FingerprintFn(beam.DoFn):
         fp = fingerprint(doc)
         data = fp.to_bytes()
         arrival_s = -(-(timestamp.micros // 1000) // 1000)  # rounded up: kept a little longer, never expired early
-        for shard, tags in bucket_tags(fp.band_keys).items():
-            filing = BandFiling(tags, fp.event_time_ms, arrival_s, fp.page_id)
-            yield pvalue.TaggedOutput("bands", (shard, filing.encode()))
+        for shard_filing in BandFiling.encode_per_shard(bucket_tags(fp.band_keys), fp.event_time_ms, arrival_s,
+                                                        fp.page_id):
+            yield pvalue.TaggedOutput("bands", shard_filing)
         yield pvalue.TaggedOutput("own", (fp.page_id, OwnFingerprint(data).encode()))
         yield pvalue.TaggedOutput("prober", (fp.page_id, NewcomerFingerprint(data).encode()))
         yield (fp.page_id, NewDocument(fp.event_time_ms, Document.from_dict(doc)).encode())
@@ -128,12 +127,12 @@ class BucketsFn(beam.DoFn):
         filing = BandFiling.decode(element[1])
         tags = filing.tags
         mine = {tags[i:i + TAG_BYTES] for i in range(0, len(tags), TAG_BYTES)}
-        entry_format = BucketEntry.FORMAT
+        tag_end = 1 + TAG_BYTES
         residents = set()
         for entry in entries.read():
-            if entry[0] != entry_format:  # inlined: every entry of the shard is scanned on each filing
-                check_format(entry, entry_format, "Buckets entry")
-            if entry[1:1 + TAG_BYTES] in mine:
+            # Only an entry of a shared band is decoded (and its format checked): every entry of the
+            # shard is scanned on each filing; the expiry sweep checks them all.
+            if entry[1:tag_end] in mine:
                 other = BucketEntry.decode(entry)
                 if other.page_id == filing.page_id:
                     return ()  # the same document again (a replay): already filed and probed

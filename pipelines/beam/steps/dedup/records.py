@@ -31,6 +31,7 @@ from pipelines.beam.steps.dedup.codec import (
     F64,
     I64,
     U32,
+    FormatError,
     check_format,
     pack_id,
     pack_optional_int,
@@ -121,8 +122,15 @@ class BandFiling(NamedTuple):
     FORMAT = 0x21
 
     def encode(self) -> bytes:
-        return (_FILING.pack(self.FORMAT, self.event_time_ms, self.arrival_s, len(self.tags) // TAG_BYTES)
-                + self.tags + pack_id(self.page_id))
+        return self.encode_per_shard({"": self.tags}, self.event_time_ms, self.arrival_s, self.page_id)[0][1]
+
+    @classmethod
+    def encode_per_shard(cls, tags_by_shard: Mapping[str, bytes], event_time_ms: int, arrival_s: int,
+                         page_id: str) -> list[tuple[str, bytes]]:
+        """(shard, encoded filing) for each shard a document is filed in (the page id packed once)."""
+        packed_id = pack_id(page_id)
+        return [(shard, _FILING.pack(cls.FORMAT, event_time_ms, arrival_s, len(tags) // TAG_BYTES) + tags + packed_id)
+                for shard, tags in tags_by_shard.items()]
 
     @classmethod
     def decode(cls, data: bytes) -> BandFiling:
@@ -134,7 +142,7 @@ class BandFiling(NamedTuple):
 
 class Residents(NamedTuple):
     """Buckets → the newcomer's Candidates key: residents within the horizon that share one of its
-    bands. Layout: format, the page ids (an id list, `_pack_ids`)."""
+    bands. Layout: format, the page ids (an id list: `_pack_ids`)."""
 
     page_ids: tuple[str, ...]
 
@@ -431,7 +439,10 @@ def decode_one(decoders: Mapping[int, Any], data: bytes, step: str) -> Any:
     """The message `data` holds, if it is one that `step` takes; else a loud FormatError."""
     decode = decoders.get(data[0]) if data else None
     if decode is None:
-        check_format(data, -1, f"a message to {step}")  # raises, naming the byte found
+        found = f"0x{data[0]:02x}" if data else "nothing"
+        takes = ", ".join(f"0x{byte:02x}" for byte in sorted(decoders))
+        raise FormatError(f"a message to {step}: format byte {found}, this code reads {takes}; state from "
+                          "another dedup layout cannot be restored (start the streaming job fresh)")
     return decode(data)
 
 
@@ -504,7 +515,7 @@ class Deadline(NamedTuple):
 class CandidatesState(NamedTuple):
     """Candidates' cell (key: the newcomer): its fingerprint once it came, the residents it was
     sent to, and residents that came before the fingerprint. Layout: format, fingerprint (u32
-    length, 0xFFFFFFFF for none), sent (sorted), waiting (id lists, `_pack_ids`)."""
+    length, 0xFFFFFFFF for none), sent (sorted) and waiting (id lists: `_pack_ids`)."""
 
     fingerprint: bytes | None
     sent: set[str]
@@ -643,35 +654,25 @@ class ResolveState(NamedTuple):
         return cls(story, founder_time_ms, founder, linked, parked, deadline)
 
 
-_ID_SEPARATOR = "\x1f"  # joins ids that are not all pipeline ids (ASCII unit separator; refused inside an id)
+_ID_SEPARATOR = "\x1f"  # joins the ids of a list (ASCII unit separator; refused inside an id)
 
 
 def _pack_ids(ids: Iterable[str]) -> bytes:
-    """A list of ids. Layout: flag (u8), count (u32), then with flag 0 (all are the pipeline's
-    32-hex-digit ids) 16 raw bytes each, else with flag 1 the byte length (u32) and the ids'
-    UTF-8 joined by U+001F. Packed and unpacked in C: candidate lists are read on every message."""
+    """A list of ids. Layout: count (u32), byte length (u32), the ids' UTF-8 joined by U+001F.
+    Joined and split in C: Candidates reads and rewrites its list on every message."""
     ids = list(ids)
-    joined = "".join(ids)
-    if all(len(id_) == 32 for id_ in ids):
-        try:
-            raw = bytes.fromhex(joined)
-        except ValueError:
-            raw = None
-        if raw is not None and raw.hex() == joined:
-            return b"\x00" + U32.pack(len(ids)) + raw
-    if _ID_SEPARATOR in joined:
+    joined = _ID_SEPARATOR.join(ids)
+    if joined.count(_ID_SEPARATOR) != max(len(ids) - 1, 0):
         raise ValueError(f"an id holds U+001F, which the id-list layout uses as separator: {ids!r}")
-    text = _ID_SEPARATOR.join(ids).encode()
-    return b"\x01" + U32.pack(len(ids)) + U32.pack(len(text)) + text
+    text = joined.encode()
+    return _ID_LIST.pack(len(ids), len(text)) + text
 
 
 def _read_ids(data: bytes, pos: int) -> tuple[list[str], int]:
-    (count,) = U32.unpack_from(data, pos + 1)
-    if data[pos] == 0:
-        start, end = pos + 5, pos + 5 + 16 * count
-        hexed = data[start:end].hex()
-        return [hexed[i:i + 32] for i in range(0, 32 * count, 32)], end
-    (length,) = U32.unpack_from(data, pos + 5)
-    start = pos + 9
-    text = data[start:start + length].decode()
-    return (text.split(_ID_SEPARATOR) if count else []), start + length
+    count, length = _ID_LIST.unpack_from(data, pos)
+    start = pos + _ID_LIST.size
+    end = start + length
+    return (data[start:end].decode().split(_ID_SEPARATOR) if count else []), end
+
+
+_ID_LIST = struct.Struct(">II")  # count, byte length
