@@ -1,6 +1,7 @@
-"""Work-arounds for costs of Beam's Python SDK harness (the process part that runs a portable
-runner's DoFns, with its user-state cache and its state channel to the runner), written for the
-Beam in pipelines/versions.py and refused on any other (the internals they replace may differ).
+"""Work-arounds for costs of Beam's Python SDK harness (the part of a worker process that runs a
+portable runner's DoFns, with its user-state cache and its state channel to the runner), written
+for the Beam in pipelines/versions.py and refused on any other: the internals they replace may
+differ there, and the SDK's own, slower code is better than a patch that quietly mishandles state.
 
 Nothing happens at import: the runner setup calls `install(runner)` in each process that hosts
 the harness (runners/launch.py for the launching process, which hosts it on DirectRunner and on
@@ -8,7 +9,9 @@ LOOPBACK Prism and Flink; runners/worker_pool.py in each worker of a Flink clust
 patches act on the portable SDK harness, its state cache and its state channel, so every runner
 that runs DoFns in that harness gets them (`PORTABLE_RUNNERS`: the FnApiRunner behind
 DirectRunner, Prism, Flink); a runner without it (BundleBasedDirectRunner, which Beam picks for
-TestStream pipelines) gets none. Measurements behind each patch: docs/decisions-dedup.md.
+TestStream pipelines) gets none. Worker processes that Beam itself starts (the DirectRunner's
+`multi_processing` mode) are not reached: they run the SDK's own code, slower and with the same
+results. Measurements behind each patch: docs/decisions-dedup.md.
 
 1. State-cache weights. The harness weighs every value it puts in its user-state cache with
 `objsize`, which on each call walks the globals of every loaded module to exclude them; with the

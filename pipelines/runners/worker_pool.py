@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsbeam-pool-") as scratch:
         if settings["container_executable"] is None:
             settings["container_executable"] = str(write_worker_launcher(Path(scratch), settings["state_cache_size"]))
+        else:
+            LOG.warning("workers start through %s: the SDK patches (pipelines/beam/sdk_patches.py) are not "
+                        "installed in them", settings["container_executable"])
         address, server = BeamFnExternalWorkerPoolServicer.start(**settings)
         LOG.info("worker pool on %s, state cache %d MB per worker", address, settings["state_cache_size"] >> 20)
         stop = threading.Event()
