@@ -19,6 +19,7 @@ from pipelines.core.dedup.stories import cluster
 from pipelines.quality.evaluation.dedup import to_doc
 
 DATA = Path(__file__).parent / "data" / "dedup" / "labeled_sample.jsonl"
+SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -27,7 +28,6 @@ def _sdk_patches_as_the_job_runs():
     from pipelines.beam import sdk_patches
 
     sdk_patches.install("DirectRunner")
-SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
 
 
 def _articles() -> list[dict]:
