@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from pipelines.kafka.admin import TOPIC_CONFIGS, topic_specs
 from pipelines.ops import manifests
 from pipelines.runners import flink_metrics
 from pipelines.runners.worker_pool import pool_settings
-from pipelines.versions import BEAM_VERSION, FLINK_MINOR
+from pipelines.versions import BEAM_VERSION, FLINK_MINOR, FLINK_VERSION
 
 K8S = DEPLOY_DIR / "k8s"
 
@@ -56,7 +58,7 @@ def test_flink_session_deployment():
     assert dep["apiVersion"] == "flink.apache.org/v1beta1"
     assert "job" not in spec, "a session cluster: jobs are submitted by the Beam job server"
     assert spec["flinkVersion"] == "v" + FLINK_MINOR.replace(".", "_")
-    assert spec["image"].startswith(f"flink:{FLINK_MINOR}")
+    assert spec["image"] == f"flink:{FLINK_VERSION}-java17", "the Flink of Beam's runner, as the local cluster"
     # checkpointing and savepoints, on storage that outlives pods
     assert conf["state.checkpoints.dir"].startswith("file:///flink-data/")
     assert conf["state.savepoints.dir"].startswith("file:///flink-data/")
@@ -77,7 +79,7 @@ def test_flink_session_deployment():
     pool = container(tm, "beam-worker-pool")
     assert pool["image"].endswith("/newsbeam/worker:0.1.0")
     assert pool["args"] == ["--service-port=50000", "--state-cache-mb=256"]
-    assert pool_settings(pool["args"]) == {"port": 50000, "use_process": True, "state_cache_size": 256 << 20,
+    assert pool_settings(pool["args"]) == {"port": 50000, "bind": "127.0.0.1", "state_cache_size": 256 << 20,
                                            "container_executable": None}
     assert [p["containerPort"] for p in pool["ports"]] == [50000]
     main = container(tm, "flink-main-container")
@@ -87,6 +89,25 @@ def test_flink_session_deployment():
     claims = {v["persistentVolumeClaim"]["claimName"] for v in tm["volumes"] if "persistentVolumeClaim" in v}
     pvc = by_kind(K8S / "flink-session.yaml", "PersistentVolumeClaim")
     assert pvc["metadata"]["name"] in claims and "ReadWriteMany" in pvc["spec"]["accessModes"]
+
+
+def test_kubernetes_cluster_runs_what_the_local_cluster_runs():
+    """The settings every project Flink cluster shares, and the worker pool entry point, are the
+    same in deploy/k8s, deploy/docker and `newsbeam flink start` (pipelines/runners/flink_cluster.py)."""
+    from pipelines.runners import flink_cluster
+
+    conf = by_kind(K8S / "flink-session.yaml", "FlinkDeployment")["spec"]["flinkConfiguration"]
+    for key, value in flink_cluster.SHARED_SETTINGS.items():
+        assert str(conf[key]).split() == value.split(), key
+    rendered = yaml.safe_load(flink_cluster.write_config(Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()),
+                                                         8081, 6123, 2).read_text())
+    for key, value in flink_cluster.SHARED_SETTINGS.items():
+        assert str(rendered[key]) == value, key
+    binds = ("jobmanager.bind-host", "taskmanager.bind-host", "rest.bind-address")
+    assert all(rendered[k] == "127.0.0.1" for k in binds)
+    docker = (DEPLOY_DIR / "docker" / "Dockerfile").read_text()
+    assert f'ENTRYPOINT ["python", "-m", "{flink_cluster.WORKER_POOL_MODULE}"]' in docker
+    assert importlib.util.find_spec(flink_cluster.WORKER_POOL_MODULE) is not None
 
 
 def test_submit_job_and_exporter():

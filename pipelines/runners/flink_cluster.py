@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pipelines.config import cache_dir
 from pipelines.runners.flink import JAVA17_OPENS
+from pipelines.runners.flink_metrics import REPORTER_FACTORY
 from pipelines.versions import FLINK_VERSION
 
 LOG = logging.getLogger(__name__)
@@ -42,6 +43,17 @@ JOBMANAGER_MEMORY = "1024m"
 TASKMANAGER_MEMORY = "1280m"
 # A killed TaskManager is declared lost after this long without heartbeats (Flink's default is 50 s).
 HEARTBEAT_TIMEOUT_MS = 15_000
+
+
+# What every Flink cluster of the project runs with, here and on Kubernetes (deploy/k8s/
+# flink-session.yaml; tests/test_ops_deploy.py checks that the two agree).
+SHARED_SETTINGS: dict[str, str] = {
+    "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+    "env.java.opts.all": " ".join(JAVA17_OPENS),
+    "metrics.reporter.prom.factory.class": REPORTER_FACTORY,
+    "metrics.scope.delimiter": ".",
+}
+WORKER_POOL_MODULE = "pipelines.runners.worker_pool"
 
 
 class FlinkClusterError(RuntimeError):
@@ -145,6 +157,7 @@ def write_config(conf_dir: Path, state_dir: Path, rest_port: int, rpc_port: int,
     """Flink's config.yaml for a loopback-only session cluster with retained checkpoints."""
     conf_dir.mkdir(parents=True, exist_ok=True)
     settings = {
+        **SHARED_SETTINGS,
         "jobmanager.rpc.address": HOST,
         "jobmanager.rpc.port": rpc_port,
         "jobmanager.bind-host": HOST,
@@ -162,12 +175,11 @@ def write_config(conf_dir: Path, state_dir: Path, rest_port: int, rpc_port: int,
         "heartbeat.interval": HEARTBEAT_TIMEOUT_MS // 5,
         "state.checkpoints.dir": (state_dir / "checkpoints").as_uri(),
         "state.savepoints.dir": (state_dir / "savepoints").as_uri(),
-        "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+        "metrics.reporter.prom.port": "9250-9260",
         "restart-strategy.type": "fixed-delay",
         "restart-strategy.fixed-delay.attempts": 1000,
         "restart-strategy.fixed-delay.delay": "2 s",
         "io.tmp.dirs": str(state_dir / "tmp"),
-        "env.java.opts.all": " ".join(JAVA17_OPENS),
     }
     (state_dir / "tmp").mkdir(parents=True, exist_ok=True)
     lines = ["# Written by pipelines/runners/flink_cluster.py on every start."]
@@ -234,7 +246,7 @@ def start(taskmanagers: int = 2, slots: int = 1, timeout: float = 120.0) -> Clus
         if (home / "conf" / name).exists():
             shutil.copy2(home / "conf" / name, base / "conf" / name)
     env = _environment(home, base)
-    pool_pid = _launch([sys.executable, "-m", "pipelines.runners.worker_pool", "--service-port", str(pool_port)],
+    pool_pid = _launch([sys.executable, "-m", WORKER_POOL_MODULE, "--service-port", str(pool_port)],
                        dict(os.environ), base / "log" / "worker-pool.out")
     jobmanager = _launch([str(home / "bin" / "jobmanager.sh"), "start-foreground"], env,
                          base / "log" / "jobmanager.out")

@@ -39,6 +39,9 @@ def beam_options(job: JobSettings) -> PipelineOptions:
         # processes use more than one core (the GIL caps one process at one).
         mode = "multi_processing" if job.direct_workers > 1 else "in_memory"
         args += [f"--direct_num_workers={job.direct_workers}", f"--direct_running_mode={mode}"]
+        if job.direct_workers > 1:
+            # Beam starts those worker processes itself; the plugin installs the SDK patches there.
+            args.append("--beam_plugin=pipelines.runners.direct_worker_plugin")
     elif runner == "PrismRunner":
         args += [f"--prism_location={ensure_prism()}", "--environment_type=LOOPBACK"]
         if streaming and not _given(job, "--job_server_timeout"):

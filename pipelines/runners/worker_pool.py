@@ -17,17 +17,29 @@ import logging
 import os
 import shlex
 import signal
+import socket
 import stat
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
+
+import grpc
+from apache_beam.portability.api import beam_fn_api_pb2, beam_fn_api_pb2_grpc
+from apache_beam.runners.worker.worker_pool_main import BeamFnExternalWorkerPoolServicer, kill_process_gracefully
+from apache_beam.utils import thread_pool_executor
 
 from pipelines.config import SDK_STATE_CACHE_MB
 
 LOG = logging.getLogger("newsbeam.worker_pool")
 POOL_RUNNER = "FlinkRunner"  # the runner whose workers this pool hosts (its EXTERNAL environment)
 WORKER_COMMAND = "sdk-worker"
+LOOPBACK = "127.0.0.1"
+STARTUP_GRACE_S = 3.0  # a worker still running after this has passed its imports and dialled the runner
+STOP_GRACE_S = 5.0  # how long StopWorker waits for the worker of a closed control stream to go
+REAP_EVERY_S = 10.0
 
 
 def pool_settings(argv: list[str] | None = None) -> dict:
@@ -38,13 +50,15 @@ def pool_settings(argv: list[str] | None = None) -> dict:
     parser.add_argument("--state-cache-mb", type=int,
                         default=int(os.environ.get("NEWSBEAM_STATE_CACHE_MB", SDK_STATE_CACHE_MB)),
                         help="SDK state cache per worker process (env NEWSBEAM_STATE_CACHE_MB)")
+    parser.add_argument("--bind", default=LOOPBACK,
+                        help="address to listen on (default %(default)s: only this host's TaskManagers)")
     parser.add_argument("--container-executable", default=None,
                         help="a Beam SDK container boot binary, when workers must start through one "
                              "(its workers run without the SDK patches)")
     args = parser.parse_args(argv)
     if args.state_cache_mb < 0:
         parser.error("--state-cache-mb must be >= 0")
-    return {"port": args.port, "use_process": True, "state_cache_size": args.state_cache_mb << 20,
+    return {"port": args.port, "bind": args.bind, "state_cache_size": args.state_cache_mb << 20,
             "container_executable": args.container_executable}
 
 
@@ -72,33 +86,137 @@ def run_worker(argv: list[str]) -> int:
     parser.add_argument("--control_endpoint", required=True)
     parser.add_argument("--state-cache-size", type=int, required=True)
     args, _endpoints = parser.parse_known_args(argv)
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.WARNING)  # into the pool's per-worker log file
     install(POOL_RUNNER)
     SdkHarness(args.control_endpoint, worker_id=args.id, state_cache_size=args.state_cache_size).run()
     return 0
+
+
+class WorkerPool(BeamFnExternalWorkerPoolServicer):
+    """Beam's external worker pool service, made safe for one pool shared by several TaskManagers:
+
+    * a worker is known by its id *and* its control endpoint: every TaskManager numbers its
+      workers from `1-1`, so a table keyed by the id alone forgets one TaskManager's worker when
+      another's starts, and the forgotten worker outlives its job;
+    * StopWorker carries only the id, so it stops the worker of that id that lost its runner (its
+      control endpoint no longer answers); a reaper does the same for workers whose TaskManager
+      died without asking;
+    * a worker that exits at once is reported to the runner with its own error output, so the job
+      fails with the worker's reason instead of waiting in INITIALIZING."""
+
+    def __init__(self, launcher: str, log_dir: Path) -> None:
+        self._launcher = launcher
+        self._log_dir = log_dir
+        self._started = 0
+        self._workers: dict[tuple[str, str], subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    def StartWorker(self, request, context):  # noqa: N802 (the gRPC method's name)
+        command = [self._launcher, f"--id={request.worker_id}",
+                   f"--logging_endpoint={request.logging_endpoint.url}",
+                   f"--artifact_endpoint={request.artifact_endpoint.url}",
+                   f"--provision_endpoint={request.provision_endpoint.url}",
+                   f"--control_endpoint={request.control_endpoint.url}"]
+        self._started += 1
+        log_path = self._log_dir / f"worker-{self._started}.log"
+        try:
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, close_fds=True)
+            process.wait(timeout=STARTUP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            with self._lock:
+                self._workers[(request.worker_id, request.control_endpoint.url)] = process
+            LOG.info("worker %s started for %s (pid %d, log %s)", request.worker_id, request.control_endpoint.url,
+                     process.pid, log_path)
+            return beam_fn_api_pb2.StartWorkerResponse()
+        except OSError as exc:
+            return beam_fn_api_pb2.StartWorkerResponse(error=f"worker {request.worker_id} did not start: {exc}")
+        tail = log_path.read_bytes()[-4000:].decode("utf-8", "replace")
+        LOG.error("worker %s exited with %s at start:\n%s", request.worker_id, process.returncode, tail)
+        return beam_fn_api_pb2.StartWorkerResponse(
+            error=f"worker {request.worker_id} exited with {process.returncode} at start:\n{tail}")
+
+    def StopWorker(self, request, context):  # noqa: N802
+        deadline = time.monotonic() + STOP_GRACE_S
+        while True:
+            with self._lock:
+                mine = {key: proc for key, proc in self._workers.items() if key[0] == request.worker_id}
+            orphans = [key for key, proc in mine.items() if proc.poll() is not None or not _answers(key[1])]
+            if orphans or len(mine) <= 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        # Beam's own rule (stop the one worker of that id) where the id is unambiguous.
+        for key in orphans or list(mine)[: 1 if len(mine) == 1 else 0]:
+            self._stop(key)
+        return beam_fn_api_pb2.StopWorkerResponse()
+
+    def _stop(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            process = self._workers.pop(key, None)
+        if process is not None:
+            LOG.info("stopping worker %s of %s", *key)
+            kill_process_gracefully(process)
+
+    def reap(self) -> None:
+        """Stop workers whose runner is gone (a TaskManager killed without a StopWorker)."""
+        with self._lock:
+            keys = list(self._workers.items())
+        for key, process in keys:
+            if process.poll() is not None or not _answers(key[1]):
+                self._stop(key)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            keys = list(self._workers)
+        for key in keys:
+            self._stop(key)
+
+
+def _answers(url: str) -> bool:
+    """Whether the control endpoint `host:port` still accepts connections."""
+    host, _, port = url.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=1.0):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def serve(port: int, launcher: str, log_dir: Path, bind: str = LOOPBACK) -> tuple[WorkerPool, grpc.Server, int]:
+    """Start the pool's gRPC service on `bind:port` (port 0: any free one); returns the bound port.
+    Each worker's output goes to a file of its own under `log_dir`."""
+    pool = WorkerPool(launcher, log_dir)
+    server = grpc.server(thread_pool_executor.shared_unbounded_instance(),
+                         options=[("grpc.http2.max_pings_without_data", 0), ("grpc.http2.max_ping_strikes", 0)])
+    bound = server.add_insecure_port(f"{bind}:{port}")
+    beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(pool, server)
+    server.start()
+    return pool, server, bound
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == [WORKER_COMMAND]:
         return run_worker(argv[1:])
-    from apache_beam.runners.worker.worker_pool_main import BeamFnExternalWorkerPoolServicer
-
     logging.basicConfig(level=logging.INFO)
     settings = pool_settings(argv)
     with tempfile.TemporaryDirectory(prefix="newsbeam-pool-") as scratch:
-        if settings["container_executable"] is None:
-            settings["container_executable"] = str(write_worker_launcher(Path(scratch), settings["state_cache_size"]))
+        launcher = settings["container_executable"]
+        if launcher is None:
+            launcher = str(write_worker_launcher(Path(scratch), settings["state_cache_size"]))
         else:
             LOG.warning("workers start through %s: the SDK patches (pipelines/beam/sdk_patches.py) are not "
-                        "installed in them", settings["container_executable"])
-        address, server = BeamFnExternalWorkerPoolServicer.start(**settings)
-        LOG.info("worker pool on %s, state cache %d MB per worker", address, settings["state_cache_size"] >> 20)
+                        "installed in them", launcher)
+        pool, server, port = serve(settings["port"], launcher, Path(scratch), settings["bind"])
+        LOG.info("worker pool on %s:%d, state cache %d MB per worker", settings["bind"], port,
+                 settings["state_cache_size"] >> 20)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        stop.wait()
+        while not stop.wait(REAP_EVERY_S):
+            pool.reap()
         server.stop(5).wait()
+        pool.stop_all()
     return 0
 
 
