@@ -74,23 +74,62 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 NEGATIVE_TAGS = frozenset({"nav", "footer", "aside", "form", "dialog", "menu", "figcaption", "caption", "label"})
 NEGATIVE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "menu", "dialog", "search"})
 
-_NEG_HINT = re.compile(
-    r"comment|share|sharing|social|sidebar|footer|cookie|consent|newsletter|subscri|promo|advert|sponsor|breadcrumb"
-    r"|popup|modal|outbrain|taboola|byline|caption|credit|paywall|masthead|toolbar|pagination|disqus|widget"
-    r"|discussion|reaction|replies|komentar|kommentar|commenti|comentario|reacties|mostpop|most-?read|popular"
-    r"|(?:^|[\s_-])(?:nav|navbar|navigation|menu|ad|ads|adslot|tags?|meta|author|authors|hidden|print|login"
-    r"|aside|banner|header|topbar|skip|trending|signup|follow|rating|utility|dateline|timestamp|date|time)(?:$|[\s_-])",
-    re.IGNORECASE,
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_NEG_TOKENS = _word_set(
+    """comment comments commentlist commentary share shares sharing sharebar social socials sidebar footer cookie
+    cookies consent newsletter newsletters subscribe subscription signup promo promos advert adverts advertisement
+    advertising sponsor sponsored breadcrumb breadcrumbs popup modal outbrain taboola byline caption credit credits
+    paywall masthead toolbar pagination pager disqus discussion reaction reactions replies komentar kommentar
+    kommentare commenti comentario comentarios reacties mostpopular mostread popular nav navbar navigation menu ad ads
+    adslot tag tags meta author authors bio print login aside banner header topbar skip trending follow rating
+    utility dateline timestamp date time cloud"""
 )
+"""Class/id words that name chrome, matched as whole tokens of a class name (split on `-`, `_`,
+camelCase): as substrings they hit ordinary wrappers (`content-sidebar-wrap`, `overflow-hidden`,
+atomic-CSS names, `subscriber-premium`). "widget" and "hidden" are not here: frameworks put them on
+every element (Elementor `elementor-widget-container`, Blogger `widget Blog`, Tailwind `hidden
+lg:block`), so on real pages they say nothing about the role."""
 _COLLAPSE_TAGS = frozenset({"nav", "footer", "form", "menu", "dialog"})
-_COLLAPSE_HINT = re.compile(
-    r"menu|footer|cookie|consent|share|sharing|social|newsletter|subscri|advert|breadcrumb|comment|discussion"
-    r"|sidebar|widget|dropdown|popup|modal|outbrain|taboola|mostpop|most-?read|popular|trending"
-    r"|(?:^|[\s_-])(?:nav|navbar|navigation|ads?|adslot)(?:$|[\s_-])",
-    re.IGNORECASE,
+_COLLAPSE_TOKENS = _word_set(
+    """menu footer cookie cookies consent share shares sharing sharebar social socials newsletter newsletters
+    subscribe subscription advert adverts advertisement breadcrumb breadcrumbs comment comments commentlist
+    discussion sidebar dropdown popup modal outbrain taboola mostpopular mostread popular trending nav navbar
+    navigation ad ads adslot"""
 )
 """Chrome subtrees that become one boilerplate block without a Python walk over their nodes (menus,
-footers, rails and comment lists are most of a real page's DOM) — unless they hold a related list."""
+footers, rails and comment lists are most of a real page's DOM) — unless they hold a related list
+or prose (see COLLAPSE_PROSE)."""
+_TAXONOMY = frozenset({"tag", "category", "cat", "author", "format", "status", "type", "postid", "term", "taxonomy"})
+"""CMS label prefixes (WordPress `tag-<slug>`, `category-<slug>`, `author-<slug>` on <article> and
+<body>): the words after them are a slug, and the prefix itself names no role."""
+_CLASS_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_TOKEN_CACHE: dict[str, tuple[bool, bool]] = {}
+COLLAPSE_PROSE = 500
+"""A chrome-hinted subtree with this many characters in long lines (≥ 100) is walked, not folded:
+a rule must not fold away the page's prose (a <form> or a `sidebar` wrapper around the article)."""
+
+
+def _hint_flags(hint: str) -> tuple[bool, bool]:
+    """(chrome, collapsible) from the class/id tokens of an element."""
+    found = _TOKEN_CACHE.get(hint)
+    if found is not None:
+        return found
+    tokens: set[str] = set()
+    for name in hint.split():
+        parts = [t.lower() for t in _CLASS_SPLIT.split(name) if t]
+        if len(parts) > 1 and parts[0] in _TAXONOMY:
+            parts = [t for t in parts[1:] if t in {"bio", "box", "info", "cloud", "list", "links"}]
+        tokens.update(parts)
+    found = (not tokens.isdisjoint(_NEG_TOKENS), not tokens.isdisjoint(_COLLAPSE_TOKENS))
+    if len(_TOKEN_CACHE) > 50_000:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[hint] = found
+    return found
+
+
 _REL_HINT = re.compile(
     r"related|similar|recommend|more-?news|more-?stories|read-?also|readalso|see-?also|also-?read|baca-?juga"
     r"|terkait|mehr-?zum|lesen-?sie|a-?lire|correlat|relacionad|relacionat|gerelateerd|lees-?ook|further",
@@ -128,6 +167,9 @@ class Block:
     neg_pos: int  # index in `path` of the innermost chrome-hinted ancestor, -1 if none
     rel_pos: int  # index in `path` of the outermost related-hinted ancestor, -1 if none
     lead_hint: bool
+    negs: tuple[int, ...] = ()  # `path` indexes of every chrome-hinted ancestor
+    rels: tuple[int, ...] = ()  # `path` indexes of every related-hinted ancestor
+    folded: bool = False  # a chrome subtree folded into one block without a walk
     kind: str = "boilerplate"
     score: float = 0.0
 
@@ -189,6 +231,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
                 state.blocks.append(Block(
                     text, owner_tags[-1], tuple(path), min(state.link_chars, len(text)), state.links,
                     neg_stack[-1] if neg_stack else -1, rel_stack[0] if rel_stack else -1, bool(lead_stack),
+                    tuple(neg_stack), tuple(rel_stack),
                 ))
                 state.links = []
             state.parts = []
@@ -254,22 +297,25 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
         parents.append(path[-1])
         tags.append(tag)
         hint = _hint(attrs)
-        if (tag in _COLLAPSE_TAGS or (hint and _COLLAPSE_HINT.search(hint))) and not rel_stack and not (
-                hint and _REL_HINT.search(hint)):
+        hint_neg, hint_collapse = _hint_flags(hint) if hint else (False, False)
+        is_rel = bool(hint and _REL_HINT.search(hint))
+        if (tag in _COLLAPSE_TAGS or hint_collapse) and not rel_stack and not is_rel:
             text = node.text(deep=True, separator="\n") or ""
-            if not any(len(line) < 80 and RELATED_HEADING.match(line.strip()) for line in text.split("\n")):
+            lines = text.split("\n")
+            if not any(len(line) < 80 and RELATED_HEADING.match(line.strip()) for line in lines) and sum(
+                    len(line) for line in lines if len(line) >= 100) < COLLAPSE_PROSE:
                 flush()
                 text = " ".join(text.split())
                 if text:
-                    state.blocks.append(Block(text, tag, (*path, eid), 0, [], len(path), -1, False))
+                    state.blocks.append(Block(text, tag, (*path, eid), 0, [], len(path), -1, False,
+                                              (*neg_stack, len(path)), tuple(rel_stack), True))
                 continue
         is_block = tag in BLOCK_TAGS
         if is_block:
             flush()
             owner_tags.append(tag)
         path.append(eid)
-        is_neg = tag in NEGATIVE_TAGS or attrs.get("role") in NEGATIVE_ROLES or bool(hint and _NEG_HINT.search(hint))
-        is_rel = bool(hint and _REL_HINT.search(hint))
+        is_neg = tag in NEGATIVE_TAGS or attrs.get("role") in NEGATIVE_ROLES or hint_neg or hint_collapse
         is_lead = bool(hint and _LEAD_HINT.search(hint))
         if is_neg:
             neg_stack.append(len(path) - 1)
@@ -469,13 +515,13 @@ def _values(blocks: list[Block], related_blocks: set[int]) -> list[float]:
     return values
 
 
-def _container(blocks: list[Block], values: list[float], tags: list[str]) -> int:
+def _container(blocks: list[Block], values: list[float], tags: list[str], hints: bool = True) -> int:
     """The element whose blocks make the best article (-1 when nothing is prose)."""
     score = [0.0] * len(tags)
     chrome = [False] * len(tags)
     any_prose = False
     for block, value in zip(blocks, values, strict=True):
-        if block.neg_pos >= 0:
+        if hints and block.neg_pos >= 0:
             for j in range(block.neg_pos, len(block.path)):
                 chrome[block.path[j]] = True
         if value > 0:
@@ -490,6 +536,36 @@ def _container(blocks: list[Block], values: list[float], tags: list[str]) -> int
         if score[eid] >= best and score[eid] > 0 and not chrome[eid] and tags[eid] in _CONTAINERS:
             best, best_eid = score[eid], eid
     return best_eid
+
+
+def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
+    """Withdraw chrome and related hints from the element that holds the page's best prose and
+    from its ancestors, and return those elements.
+
+    The container is first chosen on text evidence alone (prose length, link density, folded
+    chrome); a class or tag rule that would fold that element or one of its ancestors into chrome
+    (`<form>` around an ASP.NET page, `tag-<slug>` on <article>, a `sidebar` wrapper holding the
+    story) is contradicted by that evidence, so it is dropped for those elements only; hints on
+    elements inside the container, or elsewhere on the page, still count."""
+    values = [float(len(b.text)) if not b.folded and _is_prose(b)
+              else -min(len(b.text), 200) * 0.5 - 6 - b.link_chars * 0.5 for b in blocks]
+    best = _container(blocks, values, tags, hints=False)
+    if best < 0:
+        return set()
+    protected: set[int] = set()
+    for block in blocks:
+        if best in block.path:
+            protected = set(block.path[:block.path.index(best) + 1])
+            break
+    for block in blocks:
+        path = block.path
+        if block.negs and any(path[k] in protected for k in block.negs):
+            kept = [k for k in block.negs if path[k] not in protected]
+            block.neg_pos = kept[-1] if kept else -1
+        if block.rels and any(path[k] in protected for k in block.rels):
+            kept = [k for k in block.rels if path[k] not in protected]
+            block.rel_pos = kept[0] if kept else -1
+    return protected
 
 
 def _siblings(blocks: list[Block], values: list[float], best: int, parents: list[int], tags: list[str]) -> set[int]:
@@ -516,8 +592,12 @@ def _siblings(blocks: list[Block], values: list[float], best: int, parents: list
     return {sib for sib, (prose, total, bad, _) in stats.items() if prose >= 80 and prose >= 0.75 * total and not bad}
 
 
-def _related_regions(blocks: list[Block], parents: list[int], tags: list[str]) -> tuple[set[int], set[int]]:
-    """Indexes of blocks in related/similar/more-news lists, and of those lists' headings."""
+def _related_regions(blocks: list[Block], parents: list[int], tags: list[str],
+                     protected: set[int]) -> tuple[set[int], set[int]]:
+    """Indexes of blocks in related/similar/more-news lists, and of those lists' headings.
+
+    A list never contains the element that holds the page's best prose (`protected`): a "Read
+    more" or "See also" line inside an article is not the heading of the article."""
     members: set[int] = set()
     headings: set[int] = set()
     links_in: dict[int, int] = {}
@@ -536,7 +616,7 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str]) -
             own = len(block.links)
             for depth in range(len(block.path) - 1, max(0, len(block.path) - 5), -1):
                 eid = block.path[depth]
-                if tags[eid] in {"body", "main", "article"}:
+                if tags[eid] in {"body", "main", "article"} or eid in protected:
                     break
                 if tags[eid] not in BLOCK_TAGS:  # inline wrappers close before the list's last line
                     continue
@@ -714,7 +794,8 @@ def extract_html(text: str, url: str) -> HtmlResult:
     canonical = meta.get("link:canonical") or meta.get("og:url") or (ld.get("url") if ld else None)
     result.canonical = normalize_url(canonical if isinstance(canonical, str) and canonical else url, base=url)
 
-    related_members, related_headings = _related_regions(blocks, parents, tags)
+    protected = _protect_prose(blocks, tags)
+    related_members, related_headings = _related_regions(blocks, parents, tags, protected)
     inline_related: list[int] = []
     for i, block in enumerate(blocks):
         if i not in related_members and block.links and len(block.text) < 300 and READ_ALSO.match(block.text) \
