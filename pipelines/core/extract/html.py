@@ -106,14 +106,20 @@ _TAXONOMY = frozenset({"tag", "category", "cat", "author", "format", "status", "
 """CMS label prefixes (WordPress `tag-<slug>`, `category-<slug>`, `author-<slug>` on <article> and
 <body>): the words after them are a slug, and the prefix itself names no role."""
 _CLASS_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
-_TOKEN_CACHE: dict[str, tuple[bool, bool]] = {}
+_TOKEN_CACHE: dict[str, tuple[bool, bool, bool]] = {}
 COLLAPSE_PROSE = 500
 """A chrome-hinted subtree with this many characters in long lines (≥ 100) is walked, not folded:
 a rule must not fold away the page's prose (a <form> or a `sidebar` wrapper around the article)."""
+_COMMENT_TOKENS = _word_set(
+    """comment comments commentlist disqus discussion replies reactions komentar kommentar kommentare commenti
+    comentario comentarios reacties"""
+)
+"""Readers' comments are prose under a chrome hint; the one hint kept as text evidence (a thread
+that outweighs a short post is still not the post)."""
 
 
-def _hint_flags(hint: str) -> tuple[bool, bool]:
-    """(chrome, collapsible) from the class/id tokens of an element."""
+def _hint_flags(hint: str) -> tuple[bool, bool, bool]:
+    """(chrome, collapsible, comments) from the class/id tokens of an element."""
     found = _TOKEN_CACHE.get(hint)
     if found is not None:
         return found
@@ -123,7 +129,8 @@ def _hint_flags(hint: str) -> tuple[bool, bool]:
         if len(parts) > 1 and parts[0] in _TAXONOMY:
             parts = [t for t in parts[1:] if t in {"bio", "box", "info", "cloud", "list", "links"}]
         tokens.update(parts)
-    found = (not tokens.isdisjoint(_NEG_TOKENS), not tokens.isdisjoint(_COLLAPSE_TOKENS))
+    found = (not tokens.isdisjoint(_NEG_TOKENS), not tokens.isdisjoint(_COLLAPSE_TOKENS),
+             not tokens.isdisjoint(_COMMENT_TOKENS))
     if len(_TOKEN_CACHE) > 50_000:
         _TOKEN_CACHE.clear()
     _TOKEN_CACHE[hint] = found
@@ -170,6 +177,7 @@ class Block:
     negs: tuple[int, ...] = ()  # `path` indexes of every chrome-hinted ancestor
     rels: tuple[int, ...] = ()  # `path` indexes of every related-hinted ancestor
     folded: bool = False  # a chrome subtree folded into one block without a walk
+    comment: bool = False  # inside a comments-hinted element
     kind: str = "boilerplate"
     score: float = 0.0
 
@@ -220,7 +228,8 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
     rel_stack: list[int] = []
     lead_stack: list[int] = []
     link_stack: list[tuple[str, list[str], int]] = []
-    frames: list[tuple] = [(root.iter(include_text=True), 0, False, False, False, False, False)]
+    comment_depth = [0]  # comments-hinted ancestors open
+    frames: list[tuple] = [(root.iter(include_text=True), 0, False, False, False, False, False, False)]
 
     def flush() -> None:
         if state.parts:
@@ -231,7 +240,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
                 state.blocks.append(Block(
                     text, owner_tags[-1], tuple(path), min(state.link_chars, len(text)), state.links,
                     neg_stack[-1] if neg_stack else -1, rel_stack[0] if rel_stack else -1, bool(lead_stack),
-                    tuple(neg_stack), tuple(rel_stack),
+                    tuple(neg_stack), tuple(rel_stack), False, comment_depth[0] > 0,
                 ))
                 state.links = []
             state.parts = []
@@ -242,7 +251,9 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
         iterator = frames[-1][0]
         node = next(iterator, None)
         if node is None:
-            _, eid, is_block, is_neg, is_rel, is_lead, is_link = frames.pop()
+            _, eid, is_block, is_neg, is_rel, is_lead, is_link, is_comment = frames.pop()
+            if is_comment:
+                comment_depth[0] -= 1
             if is_link:
                 href, texts, first_block = link_stack.pop()
                 text = " ".join("".join(texts).split())
@@ -297,7 +308,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
         parents.append(path[-1])
         tags.append(tag)
         hint = _hint(attrs)
-        hint_neg, hint_collapse = _hint_flags(hint) if hint else (False, False)
+        hint_neg, hint_collapse, hint_comment = _hint_flags(hint) if hint else (False, False, False)
         is_rel = bool(hint and _REL_HINT.search(hint))
         if (tag in _COLLAPSE_TAGS or hint_collapse) and not rel_stack and not is_rel:
             text = node.text(deep=True, separator="\n") or ""
@@ -308,7 +319,8 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
                 text = " ".join(text.split())
                 if text:
                     state.blocks.append(Block(text, tag, (*path, eid), 0, [], len(path), -1, False,
-                                              (*neg_stack, len(path)), tuple(rel_stack), True))
+                                              (*neg_stack, len(path)), tuple(rel_stack), True,
+                                              hint_comment or comment_depth[0] > 0))
                 continue
         is_block = tag in BLOCK_TAGS
         if is_block:
@@ -326,7 +338,9 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
         is_link = tag == "a"
         if is_link:
             link_stack.append((attrs.get("href") or "", [], len(state.blocks)))
-        frames.append((node.iter(include_text=True), eid, is_block, is_neg, is_rel, is_lead, is_link))
+        if hint_comment:
+            comment_depth[0] += 1
+        frames.append((node.iter(include_text=True), eid, is_block, is_neg, is_rel, is_lead, is_link, hint_comment))
     flush()
     return state.blocks, parents, tags
 
@@ -515,8 +529,8 @@ def _values(blocks: list[Block], related_blocks: set[int]) -> list[float]:
     return values
 
 
-def _container(blocks: list[Block], values: list[float], tags: list[str], hints: bool = True) -> int:
-    """The element whose blocks make the best article (-1 when nothing is prose)."""
+def _container(blocks: list[Block], values: list[float], tags: list[str], hints: bool = True) -> tuple[int, float]:
+    """The element whose blocks make the best article (-1 when nothing is prose), and its score."""
     score = [0.0] * len(tags)
     chrome = [False] * len(tags)
     any_prose = False
@@ -530,12 +544,12 @@ def _container(blocks: list[Block], values: list[float], tags: list[str], hints:
         for weight, eid in zip(_DECAY, reversed(path), strict=False):
             score[eid] += value * weight
     if not any_prose:
-        return -1
+        return -1, 0.0
     best, best_eid = 0.0, -1
     for eid in range(len(tags)):
         if score[eid] >= best and score[eid] > 0 and not chrome[eid] and tags[eid] in _CONTAINERS:
             best, best_eid = score[eid], eid
-    return best_eid
+    return best_eid, best
 
 
 def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
@@ -547,9 +561,9 @@ def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
     (`<form>` around an ASP.NET page, `tag-<slug>` on <article>, a `sidebar` wrapper holding the
     story) is contradicted by that evidence, so it is dropped for those elements only; hints on
     elements inside the container, or elsewhere on the page, still count."""
-    values = [float(len(b.text)) if not b.folded and _is_prose(b)
+    values = [float(len(b.text)) if not b.folded and not b.comment and _is_prose(b)
               else -min(len(b.text), 200) * 0.5 - 6 - b.link_chars * 0.5 for b in blocks]
-    best = _container(blocks, values, tags, hints=False)
+    best, _ = _container(blocks, values, tags, hints=False)
     if best < 0:
         return set()
     protected: set[int] = set()
@@ -802,7 +816,7 @@ def extract_html(text: str, url: str) -> HtmlResult:
                 and block.link_density >= 0.4:
             inline_related.append(i)
     values = _values(blocks, related_members | set(inline_related))
-    best = _container(blocks, values, tags)
+    best, _ = _container(blocks, values, tags)
     roots = ({best} | _siblings(blocks, values, best, parents, tags)) if best >= 0 else set()
 
     first_article = len(blocks)
