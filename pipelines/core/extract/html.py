@@ -533,16 +533,24 @@ def _container(blocks: list[Block], values: list[float], tags: list[str], hints:
     """The element whose blocks make the best article (-1 when nothing is prose), and its score."""
     score = [0.0] * len(tags)
     chrome = [False] * len(tags)
+    blockish = [tag in BLOCK_TAGS for tag in tags]
     any_prose = False
+    steps = len(_DECAY)
     for block, value in zip(blocks, values, strict=True):
         if hints and block.neg_pos >= 0:
             for j in range(block.neg_pos, len(block.path)):
                 chrome[block.path[j]] = True
         if value > 0:
             any_prose = True
-        path = block.path
-        for weight, eid in zip(_DECAY, reversed(path), strict=False):
-            score[eid] += value * weight
+        # Inline wrappers (<font>, <span>, <b>) are transparent: a story nested in five <font>
+        # tags still counts fully for the <td> that holds it.
+        k = 0
+        for eid in reversed(block.path):
+            if blockish[eid]:
+                score[eid] += value * _DECAY[k]
+                k += 1
+                if k == steps:
+                    break
     if not any_prose:
         return -1, 0.0
     best, best_eid = 0.0, -1
@@ -550,6 +558,11 @@ def _container(blocks: list[Block], values: list[float], tags: list[str], hints:
         if score[eid] >= best and score[eid] > 0 and not chrome[eid] and tags[eid] in _CONTAINERS:
             best, best_eid = score[eid], eid
     return best_eid, best
+
+
+_SEMANTIC_CHROME = frozenset({"footer", "nav", "aside", "menu", "dialog"})
+"""HTML5 elements that say what they are; unlike class names and <form>, they are not put around
+whole pages by frameworks, so they stay evidence when the container is chosen on text alone."""
 
 
 def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
@@ -562,6 +575,7 @@ def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
     story) is contradicted by that evidence, so it is dropped for those elements only; hints on
     elements inside the container, or elsewhere on the page, still count."""
     values = [float(len(b.text)) if not b.folded and not b.comment and _is_prose(b)
+              and not any(tags[b.path[k]] in _SEMANTIC_CHROME for k in b.negs)
               else -min(len(b.text), 200) * 0.5 - 6 - b.link_chars * 0.5 for b in blocks]
     best, _ = _container(blocks, values, tags, hints=False)
     if best < 0:
