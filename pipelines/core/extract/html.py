@@ -596,6 +596,49 @@ def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
     return protected
 
 
+CLIMB_LEVELS = 6
+CLIMB_NOISE = 0.25
+"""The chrome an ancestor may add per character of prose it adds and still join the container."""
+
+
+def _climb(blocks: list[Block], values: list[float], best: int, parents: list[int], tags: list[str]) -> int:
+    """The container grown upward while its ancestors add prose rather than chrome.
+
+    The decayed score favours the element that directly holds the most prose, which is right for
+    a body split by ad slots but wrong for templates that put every section of a post in its own
+    wrapper three levels down (page builders): there one section wins and the rest is lost. An
+    ancestor joins when the prose it adds outweighs the chrome it adds (link lists, short labelled
+    lines, hinted chrome, related lists: negative values) by CLIMB_NOISE."""
+    chain = []
+    eid = parents[best]
+    while eid >= 0 and len(chain) < CLIMB_LEVELS and tags[eid] not in {"body", "html"}:
+        chain.append(eid)
+        eid = parents[eid]
+    if not chain:
+        return best
+    index = {e: k for k, e in enumerate([best, *chain])}
+    prose = [0.0] * (len(chain) + 1)
+    noise = [0.0] * (len(chain) + 1)
+    for block, value in zip(blocks, values, strict=True):
+        for e in block.path:
+            k = index.get(e)
+            if k is not None:  # the outermost chain element on the path: attribute to it and all below
+                for j in range(k, len(chain) + 1):
+                    if value > 0:
+                        prose[j] += value
+                    else:
+                        noise[j] -= value
+                break
+    current = 0
+    for k in range(1, len(chain) + 1):
+        gain, cost = prose[k] - prose[current], noise[k] - noise[current]
+        if cost > CLIMB_NOISE * gain + 50:
+            break
+        if gain > 0:
+            current = k
+    return [best, *chain][current]
+
+
 def _siblings(blocks: list[Block], values: list[float], best: int, parents: list[int], tags: list[str]) -> set[int]:
     """Siblings of the container that read as more of the article (a body split by ad slots or a
     separate intro box): mostly prose, no timestamps (comment lists have them), no chrome hints."""
@@ -831,6 +874,8 @@ def extract_html(text: str, url: str) -> HtmlResult:
             inline_related.append(i)
     values = _values(blocks, related_members | set(inline_related))
     best, _ = _container(blocks, values, tags)
+    if best >= 0:
+        best = _climb(blocks, values, best, parents, tags)
     roots = ({best} | _siblings(blocks, values, best, parents, tags)) if best >= 0 else set()
 
     first_article = len(blocks)
