@@ -499,6 +499,7 @@ def _short_chrome(block: Block) -> bool:
                 and len(text.split()) <= 12)
 
 
+BLOCK_CAP = 600
 _DECAY = (1.0, 1.0, 0.5, 0.25, 0.125, 0.0625)
 """Weight of a block's value at its own element, its parent, grandparent, …: prose counts fully
 for the element that directly holds it, so a common ancestor of the article and a comment list
@@ -520,7 +521,9 @@ def _values(blocks: list[Block], related_blocks: set[int]) -> list[float]:
         if i in related_blocks or block.neg_pos >= 0:
             value = -min(len(block.text), 300) * 0.7 - 10
         elif _is_prose(block):
-            value = float(len(block.text))
+            # One long block is weaker evidence than several paragraphs: a legal notice or a site
+            # blurb in one <div> must not outweigh a story told in eight short paragraphs.
+            value = float(min(len(block.text), BLOCK_CAP))
         elif _is_timestamp(block):
             value = -60.0
         else:
