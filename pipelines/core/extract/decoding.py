@@ -4,10 +4,12 @@
 2. strict UTF-8 when the whole body decodes cleanly: non-ASCII text in a single-byte code page
    almost never forms valid UTF-8 sequences, while pages that declare `iso-8859-1` or
    `windows-1252` but are really UTF-8 are common (CMS templates keep an old `<meta charset>`);
-3. the declared charset (RawPage field, Content-Type header, `<meta>`), with latin-1/ascii read
+3. UTF-8 with replacement characters when it is declared (as browsers do), or when nothing is
+   declared and most multi-byte sequences are valid;
+4. the declared charset (RawPage field, Content-Type header, `<meta>`), with latin-1/ascii read
    as windows-1252 as browsers do (WHATWG Encoding), when it decodes without errors;
-4. detection with charset-normalizer, a library made for it;
-5. the declaration, or UTF-8, with replacement characters.
+5. detection with charset-normalizer, a library made for it;
+6. the declaration, or UTF-8, with replacement characters.
 
 Invalid bytes are replaced, never raised, so one bad page cannot stop a bundle."""
 
@@ -63,8 +65,15 @@ def decode_body(body: bytes, charset: str | None = None, headers: dict[str, str]
             return body.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             pass
-    if declared == "utf-8":  # declared and mostly right: a few broken bytes do not make it another charset
-        return body.decode("utf-8", errors="replace"), declared
+        if declared == "utf-8":  # as browsers do: a declared UTF-8 page with broken bytes stays UTF-8
+            return body.decode("utf-8", errors="replace"), "utf-8"
+        if declared is None:
+            # Undeclared UTF-8 with a few broken bytes is still UTF-8 (one truncated snippet must not
+            # turn every accent into mojibake); a page with more broken sequences than valid ones is not.
+            text = body.decode("utf-8", errors="replace")
+            broken = text.count("\ufffd")
+            if sum(1 for ch in text if ch > "\x7f") - broken >= broken:
+                return text, "utf-8"
     if declared:
         try:
             return body.decode(declared), declared

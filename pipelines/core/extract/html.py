@@ -622,6 +622,7 @@ def _climb(blocks: list[Block], values: list[float], best: int, parents: list[in
     index = {e: k for k, e in enumerate([best, *chain])}
     prose = [0.0] * (len(chain) + 1)
     noise = [0.0] * (len(chain) + 1)
+    count = [0] * (len(chain) + 1)
     for block, value in zip(blocks, values, strict=True):
         for e in block.path:
             k = index.get(e)
@@ -629,6 +630,7 @@ def _climb(blocks: list[Block], values: list[float], best: int, parents: list[in
                 for j in range(k, len(chain) + 1):
                     if value > 0:
                         prose[j] += value
+                        count[j] += 1
                     else:
                         noise[j] -= value
                 break
@@ -637,7 +639,7 @@ def _climb(blocks: list[Block], values: list[float], best: int, parents: list[in
         gain, cost = prose[k] - prose[current], noise[k] - noise[current]
         if cost > CLIMB_NOISE * gain + 50:
             break
-        if gain > 0:
+        if gain > 0 and count[k] - count[current] >= 2:  # one stray block (a notice, a blurb) is not more story
             current = k
     return [best, *chain][current]
 
