@@ -147,3 +147,23 @@ def test_undeclared_single_byte_page_goes_to_detection() -> None:
             'und die Fußgänger müssen einen Umweg über die Brücke nehmen.</p>').encode("cp1252")
     text, charset = decode_body(body)
     assert "Straße über den Fluss" in text and charset != "utf-8"
+
+
+def test_streamed_page_in_a_hidden_div_is_read_when_nothing_else_is_prose() -> None:
+    html = (f"<html><body><div hidden></div><div hidden id='S:0'><nav><a href='/'>Home</a></nav>"
+            f"<main><h1>Harbour board backs new pier</h1>{_paragraphs()}</main></div>"
+            "<script>swap('S:0')</script></body></html>")
+    assert _has_story(_extract(html))
+
+
+def test_post_kept_only_in_noscript_is_read() -> None:
+    html = (f"<html><body><h1>Blog</h1><div class='post-body'><noscript>{_paragraphs()}</noscript></div>"
+            "</body></html>")
+    assert _has_story(_extract(html))
+
+
+def test_site_heading_contained_in_the_title_is_not_the_headline() -> None:
+    html = ("<html><head><title>Harbour Blog: Harbour board backs new pier</title>"
+            "<meta property='og:title' content='Harbour board backs new pier'></head><body><h1>Blog</h1>"
+            f"<div class='post'><h2>Harbour board backs new pier</h2>{_paragraphs()}</div></body></html>")
+    assert _extract(html)["title"] == "Harbour board backs new pier"

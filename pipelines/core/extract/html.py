@@ -152,6 +152,7 @@ _LEAD_HINT = re.compile(
     r"|abstract|deck|bajada|sottotitolo|occhiello|entradilla|vorspann",
     re.IGNORECASE,
 )
+_NOSCRIPT = re.compile(r"<(/?)noscript\b", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…:;。」\"”’»)]$")
 _WORD = re.compile(r"\w+")
@@ -217,7 +218,7 @@ def _hint(attrs: dict) -> str:
     return " ".join(v for k in ("class", "id", "itemprop", "data-component", "data-testid") if (v := attrs.get(k)))
 
 
-def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
+def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], list[int], list[str]]:
     """One pass over the DOM: blocks in document order, plus each element's parent and tag."""
     state = _Walk()
     parents: list[int] = [-1]
@@ -297,11 +298,12 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
                 state.parts.append(" ")
             continue
         attrs = node.attributes
-        if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-            continue
-        style = attrs.get("style")
-        if style and _HIDDEN_STYLE.search(style):
-            continue
+        if not keep_hidden:
+            if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+                continue
+            style = attrs.get("style")
+            if style and _HIDDEN_STYLE.search(style):
+                continue
         if len(path) >= MAX_DEPTH:
             raise ExtractError(f"DOM nested deeper than {MAX_DEPTH} levels", "PathologicalNesting")
         eid = len(tags)
@@ -742,9 +744,15 @@ def _title(tree_title: str, meta: dict[str, str], ld: dict, blocks: list[Block],
     candidates = [" ".join(c.split()) for c in candidates if c]
     h1s = [(i, b) for i, b in enumerate(blocks) if b.tag == "h1" and 2 <= len(b.text) <= 300 and b.rel_pos < 0]
     for i, block in h1s:
-        if any(block.text.lower() in c.lower() or c.lower() in block.text.lower() for c in candidates):
+        text = block.text.lower()
+        # Containment only counts when the <h1> is a fair part of the candidate: a site-wide
+        # "Blog" or "News" heading is contained in every <title> of the site.
+        if any((text in c.lower() and len(text) >= 0.4 * len(c)) or c.lower() in text for c in candidates):
             return block.text, i
     for i, block in h1s:
+        text = block.text.lower()
+        if any(text in c.lower() for c in candidates):
+            continue  # a section label ("Blog") that every <title> of the site contains
         if (best >= 0 and best in block.path) or (first_article - 12 <= i <= first_article and block.neg_pos < 0):
             return block.text, i
     for candidate in candidates:
@@ -862,6 +870,18 @@ def extract_html(text: str, url: str) -> HtmlResult:
         blocks, parents, tags = [], [-1], ["body"]
     else:
         blocks, parents, tags = _walk(root)
+        if not any(not b.folded and _is_prose(b) for b in blocks):
+            # Nothing visible reads as prose: streamed server-side rendering (React puts the page in
+            # <div hidden id="S:0"> for a script to swap in) or a page revealed by script. The
+            # hidden parts are all there is, so they are read.
+            blocks, parents, tags = _walk(root, keep_hidden=True)
+            if not any(not b.folded and _is_prose(b) for b in blocks) and "<noscript" in text.lower():
+                # Still nothing: the article may be in <noscript> (Blogger templates render the
+                # post by script and keep a copy there for crawlers).
+                shown = LexborHTMLParser(_NOSCRIPT.sub(r"<\1div", text))
+                shown.strip_tags(["script", "style", "template", "svg", "math", "iframe", "object"])
+                if shown.body is not None:
+                    blocks, parents, tags = _walk(shown.body, keep_hidden=True)
     result.blocks = blocks
 
     publisher = _names(ld.get("publisher")) if ld else []
