@@ -626,9 +626,9 @@ def _climb(blocks: list[Block], values: list[float], best: int, parents: list[in
     noise = [0.0] * (len(chain) + 1)
     count = [0] * (len(chain) + 1)
     for block, value in zip(blocks, values, strict=True):
-        for e in block.path:
+        for e in reversed(block.path):
             k = index.get(e)
-            if k is not None:  # the outermost chain element on the path: attribute to it and all below
+            if k is not None:  # the innermost chain element holding the block, and every one above it
                 for j in range(k, len(chain) + 1):
                     if value > 0:
                         prose[j] += value
