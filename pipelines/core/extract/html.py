@@ -602,7 +602,7 @@ def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
 
 
 CLIMB_LEVELS = 6
-CLIMB_NOISE = 0.25
+CLIMB_NOISE = 0.4
 """The chrome an ancestor may add per character of prose it adds and still join the container."""
 
 
