@@ -167,3 +167,13 @@ def test_site_heading_contained_in_the_title_is_not_the_headline() -> None:
             "<meta property='og:title' content='Harbour board backs new pier'></head><body><h1>Blog</h1>"
             f"<div class='post'><h2>Harbour board backs new pier</h2>{_paragraphs()}</div></body></html>")
     assert _extract(html)["title"] == "Harbour board backs new pier"
+
+
+def test_short_post_above_a_long_related_list_is_kept() -> None:
+    links = "".join(f"<li><a href='/p/{k}'>Another story about the harbour and its piers, part {k}</a></li>"
+                    for k in range(8))
+    html = (f"<html><body><div class='post'><h1>Pier</h1><div class='entry'><p>{STORY[0]} {STORY[1]}</p>"
+            f"<p>Related posts:</p><ul>{links}</ul></div></div></body></html>")
+    article = _extract(html)
+    assert STORY[0] in article["body"] and "part 3" not in article["body"]
+    assert len(article["related"]) == 8

@@ -562,6 +562,14 @@ def _container(blocks: list[Block], values: list[float], tags: list[str], hints:
     for eid in range(len(tags)):
         if score[eid] >= best and score[eid] > 0 and not chrome[eid] and tags[eid] in _CONTAINERS:
             best, best_eid = score[eid], eid
+    if best_eid < 0:
+        # Prose, but every element around it also holds more chrome (a one-paragraph post above a
+        # long related list): the element that directly holds the best paragraph.
+        top = max((i for i, v in enumerate(values) if v > 0 and not (hints and blocks[i].neg_pos >= 0)),
+                  key=values.__getitem__, default=-1)
+        if top >= 0:
+            best_eid = next((eid for eid in reversed(blocks[top].path) if tags[eid] in _CONTAINERS), -1)
+            best = values[top]
     return best_eid, best
 
 
@@ -683,10 +691,10 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str],
         if block.links:
             for eid in block.path:
                 links_in[eid] = links_in.get(eid, 0) + len(block.links)
-    roots: set[int] = set()
+    roots: dict[int, int] = {}  # list element -> index of its first block (a heading opens its list)
     for i, block in enumerate(blocks):
         if block.rel_pos >= 0 and links_in.get(block.path[block.rel_pos], 0) >= 2:
-            roots.add(block.path[block.rel_pos])
+            roots.setdefault(block.path[block.rel_pos], 0)
         if len(block.text) <= 60 and len(block.text.split()) <= 7 and RELATED_HEADING.match(block.text) and (
             block.tag in HEADINGS or block.link_density < 0.5
         ):
@@ -699,12 +707,14 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str],
                 if tags[eid] not in BLOCK_TAGS:  # inline wrappers close before the list's last line
                     continue
                 if links_in.get(eid, 0) - own >= 2:
-                    roots.add(eid)
+                    roots[eid] = min(roots.get(eid, i), i)
                     headings.add(i)
                     break
     if roots:
+        # What comes before a "Related" heading in the same element is not part of its list (the
+        # story's last paragraphs often share a wrapper with the list under them).
         for i, block in enumerate(blocks):
-            if any(eid in roots for eid in block.path):
+            if any(eid in roots and i >= roots[eid] for eid in block.path):
                 members.add(i)
     return members, headings
 
