@@ -682,8 +682,8 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str],
                      protected: set[int]) -> tuple[set[int], set[int]]:
     """Indexes of blocks in related/similar/more-news lists, and of those lists' headings.
 
-    A list never contains the element that holds the page's best prose (`protected`): a "Read
-    more" or "See also" line inside an article is not the heading of the article."""
+    A list inside the element that holds the page's best prose (`protected`) ends at the next
+    paragraph: a "Read more" or "See also" line inside an article is not the heading of the article."""
     members: set[int] = set()
     headings: set[int] = set()
     links_in: dict[int, int] = {}
@@ -692,6 +692,7 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str],
             for eid in block.path:
                 links_in[eid] = links_in.get(eid, 0) + len(block.links)
     roots: dict[int, int] = {}  # list element -> index of its first block (a heading opens its list)
+    spans: list[tuple[int, int]] = []  # lists inside the story's container: [heading, end)
     for i, block in enumerate(blocks):
         if block.rel_pos >= 0 and links_in.get(block.path[block.rel_pos], 0) >= 2:
             roots.setdefault(block.path[block.rel_pos], 0)
@@ -702,14 +703,25 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str],
             own = len(block.links)
             for depth in range(len(block.path) - 1, max(0, len(block.path) - 5), -1):
                 eid = block.path[depth]
-                if tags[eid] in {"body", "main", "article"} or eid in protected:
+                if tags[eid] in {"body", "main", "article"}:
                     break
                 if tags[eid] not in BLOCK_TAGS:  # inline wrappers close before the list's last line
                     continue
                 if links_in.get(eid, 0) - own >= 2:
-                    roots[eid] = min(roots.get(eid, i), i)
+                    if eid in protected:
+                        # Inside the story's own container the list runs from the heading to the
+                        # next paragraph of prose: a "Further reading" line does not end the story.
+                        end = i + 1
+                        while end < len(blocks) and eid in blocks[end].path and not (
+                                _is_prose(blocks[end]) and blocks[end].link_density < 0.2):
+                            end += 1
+                        spans.append((i, end))
+                    else:
+                        roots[eid] = min(roots.get(eid, i), i)
                     headings.add(i)
                     break
+    for start, end in spans:
+        members.update(range(start, end))
     if roots:
         # What comes before a "Related" heading in the same element is not part of its list (the
         # story's last paragraphs often share a wrapper with the list under them).
