@@ -611,6 +611,7 @@ def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
 
 CLIMB_LEVELS = 6
 CLIMB_NOISE = 0.4
+CLIMB_BLOCK_COST = 60.0
 """The chrome an ancestor may add per character of prose it adds and still join the container."""
 
 
@@ -641,8 +642,8 @@ def _climb(blocks: list[Block], values: list[float], best: int, parents: list[in
                     if value > 0:
                         prose[j] += value
                         count[j] += 1
-                    else:
-                        noise[j] -= value
+                    else:  # capped: one paragraph dense with links is not a menu
+                        noise[j] += min(-value, CLIMB_BLOCK_COST)
                 break
     current = 0
     for k in range(1, len(chain) + 1):
