@@ -106,7 +106,7 @@ _TAXONOMY = frozenset({"tag", "category", "cat", "author", "format", "status", "
 """CMS label prefixes (WordPress `tag-<slug>`, `category-<slug>`, `author-<slug>` on <article> and
 <body>): the words after them are a slug, and the prefix itself names no role."""
 _CLASS_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
-_TOKEN_CACHE: dict[str, tuple[bool, bool, bool]] = {}
+_TOKEN_CACHE: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
 COLLAPSE_PROSE = 500
 """A chrome-hinted subtree with this many characters in long lines (≥ 100) is walked, not folded:
 a rule must not fold away the page's prose (a <form> or a `sidebar` wrapper around the article)."""
@@ -118,8 +118,9 @@ _COMMENT_TOKENS = _word_set(
 that outweighs a short post is still not the post)."""
 
 
-def _hint_flags(hint: str) -> tuple[bool, bool, bool]:
-    """(chrome, collapsible, comments) from the class/id tokens of an element."""
+def _hint_flags(hint: str) -> tuple[bool, bool, bool, bool, bool]:
+    """(chrome, collapsible, comments, related, lead) from the class/id of an element, cached per
+    hint string (a page repeats the same few hundred class strings on thousands of elements)."""
     found = _TOKEN_CACHE.get(hint)
     if found is not None:
         return found
@@ -130,7 +131,7 @@ def _hint_flags(hint: str) -> tuple[bool, bool, bool]:
             parts = [t for t in parts[1:] if t in {"bio", "box", "info", "cloud", "list", "links"}]
         tokens.update(parts)
     found = (not tokens.isdisjoint(_NEG_TOKENS), not tokens.isdisjoint(_COLLAPSE_TOKENS),
-             not tokens.isdisjoint(_COMMENT_TOKENS))
+             not tokens.isdisjoint(_COMMENT_TOKENS), bool(_REL_HINT.search(hint)), bool(_LEAD_HINT.search(hint)))
     if len(_TOKEN_CACHE) > 50_000:
         _TOKEN_CACHE.clear()
     _TOKEN_CACHE[hint] = found
@@ -216,6 +217,24 @@ class _Walk:
 
 def _hint(attrs: dict) -> str:
     return " ".join(v for k in ("class", "id", "itemprop", "data-component", "data-testid") if (v := attrs.get(k)))
+
+
+_NO_HINT = (False, False, False, False, False)
+
+
+def _fold_evidence(text: str) -> tuple[bool, int]:
+    """(a short line opens a related list, characters in lines of 100+) of a chrome candidate's
+    text, with lines as node.text(separator="\\n") gives them."""
+    related = False
+    long_chars = 0
+    match = RELATED_HEADING.match
+    for line in text.split("\n"):
+        n = len(line)
+        if n >= 100:
+            long_chars += n
+        elif not related and n < 80 and match(line.strip()):
+            related = True
+    return related, long_chars
 
 
 def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], list[int], list[str]]:
@@ -310,13 +329,11 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
         parents.append(path[-1])
         tags.append(tag)
         hint = _hint(attrs)
-        hint_neg, hint_collapse, hint_comment = _hint_flags(hint) if hint else (False, False, False)
-        is_rel = bool(hint and _REL_HINT.search(hint))
+        hint_neg, hint_collapse, hint_comment, is_rel, is_lead = _hint_flags(hint) if hint else _NO_HINT
         if (tag in _COLLAPSE_TAGS or hint_collapse) and not rel_stack and not is_rel:
             text = node.text(deep=True, separator="\n") or ""
-            lines = text.split("\n")
-            if not any(len(line) < 80 and RELATED_HEADING.match(line.strip()) for line in lines) and sum(
-                    len(line) for line in lines if len(line) >= 100) < COLLAPSE_PROSE:
+            related, long_chars = _fold_evidence(text)
+            if not related and long_chars < COLLAPSE_PROSE:
                 flush()
                 text = " ".join(text.split())
                 if text:
@@ -330,7 +347,6 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
             owner_tags.append(tag)
         path.append(eid)
         is_neg = tag in NEGATIVE_TAGS or attrs.get("role") in NEGATIVE_ROLES or hint_neg or hint_collapse
-        is_lead = bool(hint and _LEAD_HINT.search(hint))
         if is_neg:
             neg_stack.append(len(path) - 1)
         if is_rel:
