@@ -500,9 +500,13 @@ _NEG_COMMENT = re.compile(r"comment|reply|discussion", re.IGNORECASE)
 # ---------------------------------------------------------------- the extraction
 
 
+LONG_HEADING = 150
+"""A heading element this long holds a paragraph, not a heading (sites style their text with <h2>)."""
+
+
 def _is_prose(block: Block) -> bool:
     n = len(block.text)
-    if block.link_density > 0.33 or block.tag in HEADINGS:
+    if block.link_density > 0.33 or (block.tag in HEADINGS and n < LONG_HEADING):
         return False
     return n >= 70 or (n >= 25 and bool(_SENTENCE_END.search(block.text)) and len(block.text.split()) >= 5)
 
