@@ -177,3 +177,26 @@ def test_short_post_above_a_long_related_list_is_kept() -> None:
     article = _extract(html)
     assert STORY[0] in article["body"] and "part 3" not in article["body"]
     assert len(article["related"]) == 8
+
+
+def test_cjk_paragraphs_are_prose() -> None:
+    lines = ["今天市政府宣布重建北边的旧码头，去年冬天的暴风雨两次损坏了它。",
+             "工程师说新的桥面会高出一米，并且建在打得更深的钢桩上。",
+             "渔民们从三月起一直停靠在南边的码头，他们欢迎这个计划。",
+             "市政府预计工程需要十八个月，费用比过去十年的维修还要少。"]
+    html = ("<html lang='zh'><body><div class='nav'><a href='/'>首页</a><a href='/n'>新闻</a></div>"
+            f"<div class='post'>{''.join(f'<p>{line}</p>' for line in lines)}</div>"
+            "<div class='side'><p>关于我们</p></div></body></html>")
+    article = _extract(html)
+    assert all(line in article["body"] for line in lines)
+
+
+def test_chrome_hinted_wrapper_cut_into_short_text_nodes_is_not_folded() -> None:
+    # Inline markup cuts each paragraph into text nodes under 100 characters; the sentences show it is prose.
+    paragraphs = "".join(
+        f"<p>{line[:40]}<a href='/x{k}'>{line[40:70]}</a><em>{line[70:]}</em> Second sentence here. Third one.</p>"
+        for k, line in enumerate(STORY))
+    html = (f"<html><body>{_chrome()}<div class='share-tools-wrapper-x'><h1>Pier</h1>{paragraphs}</div>"
+            "</body></html>")
+    article = _extract(html)
+    assert all(line[:40] in article["body"] for line in STORY), article["body"]

@@ -105,6 +105,8 @@ or prose (see COLLAPSE_PROSE)."""
 _TAXONOMY = frozenset({"tag", "category", "cat", "author", "format", "status", "type", "postid", "term", "taxonomy"})
 """CMS label prefixes (WordPress `tag-<slug>`, `category-<slug>`, `author-<slug>` on <article> and
 <body>): the words after them are a slug, and the prefix itself names no role."""
+_LAYOUT = frozenset({"wrap", "wrapper", "container", "holder", "inner", "outer", "layout", "grid", "row", "area"})
+_CONTENT = frozenset({"content", "main", "article", "post", "entry", "body", "page", "story", "primary"})
 _CLASS_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 _TOKEN_CACHE: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
 COLLAPSE_PROSE = 500
@@ -129,6 +131,8 @@ def _hint_flags(hint: str) -> tuple[bool, bool, bool, bool, bool]:
         parts = [t.lower() for t in _CLASS_SPLIT.split(name) if t]
         if len(parts) > 1 and parts[0] in _TAXONOMY:
             parts = [t for t in parts[1:] if t in {"bio", "box", "info", "cloud", "list", "links"}]
+        elif len(parts) > 2 and parts[-1] in _LAYOUT and not _CONTENT.isdisjoint(parts):
+            continue  # `content-sidebar-wrap`: a layout wrapper of the content and its rail
         tokens.update(parts)
     found = (not tokens.isdisjoint(_NEG_TOKENS), not tokens.isdisjoint(_COLLAPSE_TOKENS),
              not tokens.isdisjoint(_COMMENT_TOKENS), bool(_REL_HINT.search(hint)), bool(_LEAD_HINT.search(hint)))
@@ -180,6 +184,7 @@ class Block:
     rels: tuple[int, ...] = ()  # `path` indexes of every related-hinted ancestor
     folded: bool = False  # a chrome subtree folded into one block without a walk
     comment: bool = False  # inside a comments-hinted element
+    size: int = -1  # text length in Latin-equivalent characters (see _size), computed once
     kind: str = "boilerplate"
     score: float = 0.0
 
@@ -222,9 +227,16 @@ def _hint(attrs: dict) -> str:
 _NO_HINT = (False, False, False, False, False)
 
 
-def _fold_evidence(text: str) -> tuple[bool, int]:
-    """(a short line opens a related list, characters in lines of 100+) of a chrome candidate's
-    text, with lines as node.text(separator="\\n") gives them."""
+_SENTENCE_MARK = re.compile(r"[.!?](?=\s+[\"“„«(]?[A-ZÀ-ÖØ-ÞĀ-Ž])|[。！？]")
+FOLD_SENTENCES = 8
+"""A chrome candidate with this many sentence ends holds prose and is walked: menus, share bars
+and footers are words without sentences, while inline markup can cut a paragraph into text
+nodes shorter than the long-line test sees."""
+
+
+def _fold_evidence(text: str) -> tuple[bool, bool]:
+    """(a short line opens a related list, the text holds prose) of a chrome candidate's text,
+    with lines as node.text(separator="\\n") gives them."""
     related = False
     long_chars = 0
     match = RELATED_HEADING.match
@@ -234,7 +246,9 @@ def _fold_evidence(text: str) -> tuple[bool, int]:
             long_chars += n
         elif not related and n < 80 and match(line.strip()):
             related = True
-    return related, long_chars
+    prose = long_chars >= COLLAPSE_PROSE or (
+        len(text) >= 600 and len(_SENTENCE_MARK.findall(text)) >= FOLD_SENTENCES)
+    return related, prose
 
 
 def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], list[int], list[str]]:
@@ -248,7 +262,7 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
     rel_stack: list[int] = []
     lead_stack: list[int] = []
     link_stack: list[tuple[str, list[str], int]] = []
-    comment_depth = [0]  # comments-hinted ancestors open
+    open_marks = [0]  # comments-hinted ancestors open
     frames: list[tuple] = [(root.iter(include_text=True), 0, False, False, False, False, False, False)]
 
     def flush() -> None:
@@ -260,7 +274,7 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
                 state.blocks.append(Block(
                     text, owner_tags[-1], tuple(path), min(state.link_chars, len(text)), state.links,
                     neg_stack[-1] if neg_stack else -1, rel_stack[0] if rel_stack else -1, bool(lead_stack),
-                    tuple(neg_stack), tuple(rel_stack), False, comment_depth[0] > 0,
+                    tuple(neg_stack), tuple(rel_stack), False, open_marks[0] > 0,
                 ))
                 state.links = []
             state.parts = []
@@ -271,9 +285,9 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
         iterator = frames[-1][0]
         node = next(iterator, None)
         if node is None:
-            _, eid, is_block, is_neg, is_rel, is_lead, is_link, is_comment = frames.pop()
-            if is_comment:
-                comment_depth[0] -= 1
+            _, eid, is_block, is_neg, is_rel, is_lead, is_link, marks = frames.pop()
+            if marks:
+                open_marks[0] -= 1
             if is_link:
                 href, texts, first_block = link_stack.pop()
                 text = " ".join("".join(texts).split())
@@ -332,14 +346,14 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
         hint_neg, hint_collapse, hint_comment, is_rel, is_lead = _hint_flags(hint) if hint else _NO_HINT
         if (tag in _COLLAPSE_TAGS or hint_collapse) and not rel_stack and not is_rel:
             text = node.text(deep=True, separator="\n") or ""
-            related, long_chars = _fold_evidence(text)
-            if not related and long_chars < COLLAPSE_PROSE:
+            related, prose = _fold_evidence(text)
+            if not related and not prose:
                 flush()
                 text = " ".join(text.split())
                 if text:
                     state.blocks.append(Block(text, tag, (*path, eid), 0, [], len(path), -1, False,
                                               (*neg_stack, len(path)), tuple(rel_stack), True,
-                                              hint_comment or comment_depth[0] > 0))
+                                              hint_comment or open_marks[0] > 0))
                 continue
         is_block = tag in BLOCK_TAGS
         if is_block:
@@ -357,7 +371,7 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
         if is_link:
             link_stack.append((attrs.get("href") or "", [], len(state.blocks)))
         if hint_comment:
-            comment_depth[0] += 1
+            open_marks[0] += 1
         frames.append((node.iter(include_text=True), eid, is_block, is_neg, is_rel, is_lead, is_link, hint_comment))
     flush()
     return state.blocks, parents, tags
@@ -504,11 +518,29 @@ LONG_HEADING = 150
 """A heading element this long holds a paragraph, not a heading (sites style their text with <h2>)."""
 
 
+_WIDE_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+WIDE_WEIGHT = 3
+"""A Chinese, Japanese or Korean character carries about a word: thresholds written in Latin
+characters (70 chars of prose, 5 words) would call a whole CJK paragraph a short line."""
+
+
+def _size(block: Block) -> int:
+    if block.size < 0:
+        text = block.text
+        wide = 0 if text.isascii() else len(_WIDE_CHAR.findall(text))
+        block.size = len(text) + (WIDE_WEIGHT - 1) * wide
+    return block.size
+
+
+def _words(text: str) -> int:
+    return len(text.split()) + (0 if text.isascii() else len(_WIDE_CHAR.findall(text)))
+
+
 def _is_prose(block: Block) -> bool:
-    n = len(block.text)
+    n = _size(block)
     if block.link_density > 0.33 or (block.tag in HEADINGS and n < LONG_HEADING):
         return False
-    return n >= 70 or (n >= 25 and bool(_SENTENCE_END.search(block.text)) and len(block.text.split()) >= 5)
+    return n >= 70 or (n >= 25 and bool(_SENTENCE_END.search(block.text)) and _words(block.text) >= 5)
 
 
 def _short_chrome(block: Block) -> bool:
@@ -545,7 +577,7 @@ def _values(blocks: list[Block], related_blocks: set[int]) -> list[float]:
         elif _is_prose(block):
             # One long block is weaker evidence than several paragraphs: a legal notice or a site
             # blurb in one <div> must not outweigh a story told in eight short paragraphs.
-            value = float(min(len(block.text), BLOCK_CAP))
+            value = float(min(_size(block), BLOCK_CAP))
         elif _is_timestamp(block):
             value = -60.0
         else:
@@ -607,7 +639,7 @@ def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
     (`<form>` around an ASP.NET page, `tag-<slug>` on <article>, a `sidebar` wrapper holding the
     story) is contradicted by that evidence, so it is dropped for those elements only; hints on
     elements inside the container, or elsewhere on the page, still count."""
-    values = [float(len(b.text)) if not b.folded and not b.comment and _is_prose(b)
+    values = [float(_size(b)) if not b.folded and not b.comment and _is_prose(b)
               and not any(tags[b.path[k]] in _SEMANTIC_CHROME for k in b.negs)
               else -min(len(b.text), 200) * 0.5 - 6 - b.link_chars * 0.5 for b in blocks]
     best, _ = _container(blocks, values, tags, hints=False)
