@@ -200,3 +200,12 @@ def test_chrome_hinted_wrapper_cut_into_short_text_nodes_is_not_folded() -> None
             "</body></html>")
     article = _extract(html)
     assert all(line[:40] in article["body"] for line in STORY), article["body"]
+
+
+def test_inline_caption_and_credit_are_not_body() -> None:
+    html = (f"<html><body><div class='story'><h1>Pier</h1>{_paragraphs(STORY[:3])}"
+            "<div class='image'><img src='p.jpg'><span class='caption'>The old north pier after the January storm, "
+            "seen from the harbour wall.</span><span class='caption-source'>Harbour Times/Photo Desk</span></div>"
+            f"{_paragraphs(STORY[3:])}</div></body></html>")
+    article = _extract(html)
+    assert _has_story(article) and "Photo Desk" not in article["body"] and "January storm" not in article["body"]

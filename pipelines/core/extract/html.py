@@ -144,7 +144,8 @@ def _hint_flags(hint: str) -> tuple[bool, bool, bool, bool, bool]:
 
 _REL_HINT = re.compile(
     r"related|similar|recommend|more-?news|more-?stories|read-?also|readalso|see-?also|also-?read|baca-?juga"
-    r"|terkait|mehr-?zum|lesen-?sie|a-?lire|correlat|relacionad|relacionat|gerelateerd|lees-?ook|further",
+    r"|terkait|mehr-?zum|lesen-?sie|a-?lire|correlat|relacionad|relacionat|gerelateerd|lees-?ook|further"
+    r"|next-?articles?|next-?stor(?:y|ies)|up-?next",
     re.IGNORECASE,
 )
 _POS_HINT = re.compile(
@@ -355,7 +356,9 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
                                               (*neg_stack, len(path)), tuple(rel_stack), True,
                                               hint_comment or open_marks[0] > 0))
                 continue
-        is_block = tag in BLOCK_TAGS
+        # An inline element that names itself chrome (<span class="caption">, a credit line) is a
+        # block of its own: merged into its parent's text it would carry no hint at all.
+        is_block = tag in BLOCK_TAGS or (hint_neg and tag != "a")
         if is_block:
             flush()
             owner_tags.append(tag)
