@@ -209,3 +209,11 @@ def test_inline_caption_and_credit_are_not_body() -> None:
             f"{_paragraphs(STORY[3:])}</div></body></html>")
     article = _extract(html)
     assert _has_story(article) and "Photo Desk" not in article["body"] and "January storm" not in article["body"]
+
+
+def test_page_whose_text_sits_directly_in_body_is_not_empty() -> None:
+    # No wrapper at all: headings, a paragraph and loose text after the last element of <body>.
+    html = ("<html><body><h1>Samples</h1><h2>First sample</h2><span>x = 1</span><h2>Second sample</h2>"
+            f"<span>y = 2</span><p>{STORY[0]}</p>{STORY[1]} {STORY[2]}</body></html>")
+    article = _extract(html)
+    assert STORY[0] in article["body"] and STORY[1] in article["body"]

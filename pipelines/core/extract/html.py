@@ -273,7 +273,8 @@ def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], lis
                 if len(state.blocks) >= MAX_BLOCKS:
                     raise ExtractError(f"more than {MAX_BLOCKS} text blocks", "PathologicalPage")
                 state.blocks.append(Block(
-                    text, owner_tags[-1], tuple(path), min(state.link_chars, len(text)), state.links,
+                    # text after the root's last child is flushed once the root's frame has closed
+                    text, owner_tags[-1], tuple(path) or (0,), min(state.link_chars, len(text)), state.links,
                     neg_stack[-1] if neg_stack else -1, rel_stack[0] if rel_stack else -1, bool(lead_stack),
                     tuple(neg_stack), tuple(rel_stack), False, open_marks[0] > 0,
                 ))
