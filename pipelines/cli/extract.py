@@ -1,4 +1,7 @@
-"""`newsbeam extract`: what does the pipeline make of this page? One Article JSON line per page."""
+"""`newsbeam extract`: what does the pipeline make of this page? One Article JSON line per page.
+
+Articles go through the same language step as in the pipeline (pipelines.core.language), so the
+languages shown are the ones the pipeline would publish, not the extractor's "und" placeholders."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import orjson
 
 from pipelines.core import codecs
 from pipelines.core.extract import ExtractError, extract_article
+from pipelines.core.language import tag_article
 from pipelines.quality.evaluation.extraction import _page as eval_page  # DESIGN §8 line → RawPage
 
 
@@ -44,8 +48,10 @@ def extract_command(args: argparse.Namespace) -> int:
                     pages.append((str(obj.get("id")), eval_page(obj)))
     for name, page in pages:
         try:
-            _emit(extract_article(page))
+            article = extract_article(page)
         except ExtractError as exc:
             failures += 1
             _emit({"id": name, "error_class": exc.error_class, "reason": exc.reason})
+            continue
+        _emit(tag_article(article))
     return 1 if failures else 0

@@ -1,4 +1,16 @@
-"""Bytes to text: the charset a page declares (field, HTTP header, BOM, meta tag), then detection.
+"""Bytes to text, in the order that holds on real pages:
+
+1. a byte-order mark (it cannot be there by accident);
+2. strict UTF-8 when the whole body decodes cleanly: non-ASCII text in a single-byte code page
+   almost never forms valid UTF-8 sequences, while pages that declare `iso-8859-1` or
+   `windows-1252` but are really UTF-8 are common (CMS templates keep an old `<meta charset>`);
+3. UTF-8 with replacement characters when it is declared (as browsers do), or when nothing is
+   declared and most multi-byte sequences are valid;
+4. the declared charset (RawPage field, Content-Type header, `<meta>`), with latin-1/ascii read
+   as windows-1252 as browsers do (WHATWG Encoding), when it decodes without errors;
+5. detection with charset-normalizer, a library made for it;
+6. the declaration, or UTF-8, with replacement characters.
+
 Invalid bytes are replaced, never raised, so one bad page cannot stop a bundle."""
 
 from __future__ import annotations
@@ -9,15 +21,21 @@ import re
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{2,40})", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_WHATWG_ALIASES = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
+"""Labels browsers decode as windows-1252 (the bytes 0x80–0x9F are curly quotes and dashes there)."""
+_WIDE = ("utf-16", "utf-32")
+DETECT_BYTES = 65536
+"""charset-normalizer reads at most this much: its cost grows with the input, its verdict does not."""
 
 
 def _known(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().lower()).name
+        found = codecs.lookup(name.strip().lower()).name
     except LookupError:
         return None
+    return _WHATWG_ALIASES.get(found, found)
 
 
 def declared_charset(body: bytes, charset: str | None, headers: dict[str, str] | None) -> str | None:
@@ -38,15 +56,31 @@ def declared_charset(body: bytes, charset: str | None, headers: dict[str, str] |
 
 def decode_body(body: bytes, charset: str | None = None, headers: dict[str, str] | None = None) -> tuple[str, str]:
     """Return (text, charset used)."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(name, errors="replace"), name
     declared = declared_charset(body, charset, headers)
+    if not (declared and declared.startswith(_WIDE)):  # UTF-16 without a BOM can be valid UTF-8 bytes
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        if declared == "utf-8":  # as browsers do: a declared UTF-8 page with broken bytes stays UTF-8
+            return body.decode("utf-8", errors="replace"), "utf-8"
+        if declared is None:
+            # Undeclared UTF-8 with a few broken bytes is still UTF-8 (one truncated snippet must not
+            # turn every accent into mojibake); a page with more broken sequences than valid ones is not.
+            text = body.decode("utf-8", errors="replace")
+            broken = text.count("\ufffd")
+            if sum(1 for ch in text if ch > "\x7f") - broken >= broken:
+                return text, "utf-8"
     if declared:
-        return body.decode(declared, errors="replace").lstrip("\ufeff"), declared
-    try:
-        return body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        try:
+            return body.decode(declared), declared
+        except UnicodeDecodeError:
+            pass  # the declaration lies: ask the detector
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:65536]).best()
-    name = _known(best.encoding if best else None) or "utf-8"
+    best = from_bytes(body[:DETECT_BYTES]).best()
+    name = _known(best.encoding if best else None) or declared or "utf-8"
     return body.decode(name, errors="replace"), name

@@ -74,26 +74,78 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 NEGATIVE_TAGS = frozenset({"nav", "footer", "aside", "form", "dialog", "menu", "figcaption", "caption", "label"})
 NEGATIVE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "menu", "dialog", "search"})
 
-_NEG_HINT = re.compile(
-    r"comment|share|sharing|social|sidebar|footer|cookie|consent|newsletter|subscri|promo|advert|sponsor|breadcrumb"
-    r"|popup|modal|outbrain|taboola|byline|caption|credit|paywall|masthead|toolbar|pagination|disqus|widget"
-    r"|discussion|reaction|replies|komentar|kommentar|commenti|comentario|reacties|mostpop|most-?read|popular"
-    r"|(?:^|[\s_-])(?:nav|navbar|navigation|menu|ad|ads|adslot|tags?|meta|author|authors|hidden|print|login"
-    r"|aside|banner|header|topbar|skip|trending|signup|follow|rating|utility|dateline|timestamp|date|time)(?:$|[\s_-])",
-    re.IGNORECASE,
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_NEG_TOKENS = _word_set(
+    """comment comments commentlist commentary share shares sharing sharebar social socials sidebar footer cookie
+    cookies consent newsletter newsletters subscribe subscription signup promo promos advert adverts advertisement
+    advertising sponsor sponsored breadcrumb breadcrumbs popup modal outbrain taboola byline caption credit credits
+    paywall masthead toolbar pagination pager disqus discussion reaction reactions replies komentar kommentar
+    kommentare commenti comentario comentarios reacties mostpopular mostread popular nav navbar navigation menu ad ads
+    adslot tag tags meta author authors bio print login aside banner header topbar skip trending follow rating
+    utility dateline timestamp date time cloud"""
 )
+"""Class/id words that name chrome, matched as whole tokens of a class name (split on `-`, `_`,
+camelCase): as substrings they hit ordinary wrappers (`content-sidebar-wrap`, `overflow-hidden`,
+atomic-CSS names, `subscriber-premium`). "widget" and "hidden" are not here: frameworks put them on
+every element (Elementor `elementor-widget-container`, Blogger `widget Blog`, Tailwind `hidden
+lg:block`), so on real pages they say nothing about the role."""
 _COLLAPSE_TAGS = frozenset({"nav", "footer", "form", "menu", "dialog"})
-_COLLAPSE_HINT = re.compile(
-    r"menu|footer|cookie|consent|share|sharing|social|newsletter|subscri|advert|breadcrumb|comment|discussion"
-    r"|sidebar|widget|dropdown|popup|modal|outbrain|taboola|mostpop|most-?read|popular|trending"
-    r"|(?:^|[\s_-])(?:nav|navbar|navigation|ads?|adslot)(?:$|[\s_-])",
-    re.IGNORECASE,
+_COLLAPSE_TOKENS = _word_set(
+    """menu footer cookie cookies consent share shares sharing sharebar social socials newsletter newsletters
+    subscribe subscription advert adverts advertisement breadcrumb breadcrumbs comment comments commentlist
+    discussion sidebar dropdown popup modal outbrain taboola mostpopular mostread popular trending nav navbar
+    navigation ad ads adslot"""
 )
 """Chrome subtrees that become one boilerplate block without a Python walk over their nodes (menus,
-footers, rails and comment lists are most of a real page's DOM) — unless they hold a related list."""
+footers, rails and comment lists are most of a real page's DOM) — unless they hold a related list
+or prose (see COLLAPSE_PROSE)."""
+_TAXONOMY = frozenset({"tag", "category", "cat", "author", "format", "status", "type", "postid", "term", "taxonomy"})
+"""CMS label prefixes (WordPress `tag-<slug>`, `category-<slug>`, `author-<slug>` on <article> and
+<body>): the words after them are a slug, and the prefix itself names no role."""
+_LAYOUT = frozenset({"wrap", "wrapper", "container", "holder", "inner", "outer", "layout", "grid", "row", "area"})
+_CONTENT = frozenset({"content", "main", "article", "post", "entry", "body", "page", "story", "primary"})
+_CLASS_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_TOKEN_CACHE: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
+COLLAPSE_PROSE = 500
+"""A chrome-hinted subtree with this many characters in long lines (≥ 100) is walked, not folded:
+a rule must not fold away the page's prose (a <form> or a `sidebar` wrapper around the article)."""
+_COMMENT_TOKENS = _word_set(
+    """comment comments commentlist disqus discussion replies reactions komentar kommentar kommentare commenti
+    comentario comentarios reacties"""
+)
+"""Readers' comments are prose under a chrome hint; the one hint kept as text evidence (a thread
+that outweighs a short post is still not the post)."""
+
+
+def _hint_flags(hint: str) -> tuple[bool, bool, bool, bool, bool]:
+    """(chrome, collapsible, comments, related, lead) from the class/id of an element, cached per
+    hint string (a page repeats the same few hundred class strings on thousands of elements)."""
+    found = _TOKEN_CACHE.get(hint)
+    if found is not None:
+        return found
+    tokens: set[str] = set()
+    for name in hint.split():
+        parts = [t.lower() for t in _CLASS_SPLIT.split(name) if t]
+        if len(parts) > 1 and parts[0] in _TAXONOMY:
+            parts = [t for t in parts[1:] if t in {"bio", "box", "info", "cloud", "list", "links"}]
+        elif len(parts) > 2 and parts[-1] in _LAYOUT and not _CONTENT.isdisjoint(parts):
+            continue  # `content-sidebar-wrap`: a layout wrapper of the content and its rail
+        tokens.update(parts)
+    found = (not tokens.isdisjoint(_NEG_TOKENS), not tokens.isdisjoint(_COLLAPSE_TOKENS),
+             not tokens.isdisjoint(_COMMENT_TOKENS), bool(_REL_HINT.search(hint)), bool(_LEAD_HINT.search(hint)))
+    if len(_TOKEN_CACHE) > 50_000:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[hint] = found
+    return found
+
+
 _REL_HINT = re.compile(
     r"related|similar|recommend|more-?news|more-?stories|read-?also|readalso|see-?also|also-?read|baca-?juga"
-    r"|terkait|mehr-?zum|lesen-?sie|a-?lire|correlat|relacionad|relacionat|gerelateerd|lees-?ook|further",
+    r"|terkait|mehr-?zum|lesen-?sie|a-?lire|correlat|relacionad|relacionat|gerelateerd|lees-?ook|further"
+    r"|next-?articles?|next-?stor(?:y|ies)|up-?next",
     re.IGNORECASE,
 )
 _POS_HINT = re.compile(
@@ -106,6 +158,7 @@ _LEAD_HINT = re.compile(
     r"|abstract|deck|bajada|sottotitolo|occhiello|entradilla|vorspann",
     re.IGNORECASE,
 )
+_NOSCRIPT = re.compile(r"<(/?)noscript\b", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…:;。」\"”’»)]$")
 _WORD = re.compile(r"\w+")
@@ -128,6 +181,11 @@ class Block:
     neg_pos: int  # index in `path` of the innermost chrome-hinted ancestor, -1 if none
     rel_pos: int  # index in `path` of the outermost related-hinted ancestor, -1 if none
     lead_hint: bool
+    negs: tuple[int, ...] = ()  # `path` indexes of every chrome-hinted ancestor
+    rels: tuple[int, ...] = ()  # `path` indexes of every related-hinted ancestor
+    folded: bool = False  # a chrome subtree folded into one block without a walk
+    comment: bool = False  # inside a comments-hinted element
+    size: int = -1  # text length in Latin-equivalent characters (see _size), computed once
     kind: str = "boilerplate"
     score: float = 0.0
 
@@ -167,7 +225,34 @@ def _hint(attrs: dict) -> str:
     return " ".join(v for k in ("class", "id", "itemprop", "data-component", "data-testid") if (v := attrs.get(k)))
 
 
-def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
+_NO_HINT = (False, False, False, False, False)
+
+
+_SENTENCE_MARK = re.compile(r"[.!?](?=\s+[\"“„«(]?[A-ZÀ-ÖØ-ÞĀ-Ž])|[。！？]")
+FOLD_SENTENCES = 8
+"""A chrome candidate with this many sentence ends holds prose and is walked: menus, share bars
+and footers are words without sentences, while inline markup can cut a paragraph into text
+nodes shorter than the long-line test sees."""
+
+
+def _fold_evidence(text: str) -> tuple[bool, bool]:
+    """(a short line opens a related list, the text holds prose) of a chrome candidate's text,
+    with lines as node.text(separator="\\n") gives them."""
+    related = False
+    long_chars = 0
+    match = RELATED_HEADING.match
+    for line in text.split("\n"):
+        n = len(line)
+        if n >= 100:
+            long_chars += n
+        elif not related and n < 80 and match(line.strip()):
+            related = True
+    prose = long_chars >= COLLAPSE_PROSE or (
+        len(text) >= 600 and len(_SENTENCE_MARK.findall(text)) >= FOLD_SENTENCES)
+    return related, prose
+
+
+def _walk(root: LexborNode, keep_hidden: bool = False) -> tuple[list[Block], list[int], list[str]]:
     """One pass over the DOM: blocks in document order, plus each element's parent and tag."""
     state = _Walk()
     parents: list[int] = [-1]
@@ -178,7 +263,8 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
     rel_stack: list[int] = []
     lead_stack: list[int] = []
     link_stack: list[tuple[str, list[str], int]] = []
-    frames: list[tuple] = [(root.iter(include_text=True), 0, False, False, False, False, False)]
+    open_marks = [0]  # comments-hinted ancestors open
+    frames: list[tuple] = [(root.iter(include_text=True), 0, False, False, False, False, False, False)]
 
     def flush() -> None:
         if state.parts:
@@ -187,8 +273,10 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
                 if len(state.blocks) >= MAX_BLOCKS:
                     raise ExtractError(f"more than {MAX_BLOCKS} text blocks", "PathologicalPage")
                 state.blocks.append(Block(
-                    text, owner_tags[-1], tuple(path), min(state.link_chars, len(text)), state.links,
+                    # text after the root's last child is flushed once the root's frame has closed
+                    text, owner_tags[-1], tuple(path) or (0,), min(state.link_chars, len(text)), state.links,
                     neg_stack[-1] if neg_stack else -1, rel_stack[0] if rel_stack else -1, bool(lead_stack),
+                    tuple(neg_stack), tuple(rel_stack), False, open_marks[0] > 0,
                 ))
                 state.links = []
             state.parts = []
@@ -199,7 +287,9 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
         iterator = frames[-1][0]
         node = next(iterator, None)
         if node is None:
-            _, eid, is_block, is_neg, is_rel, is_lead, is_link = frames.pop()
+            _, eid, is_block, is_neg, is_rel, is_lead, is_link, marks = frames.pop()
+            if marks:
+                open_marks[0] -= 1
             if is_link:
                 href, texts, first_block = link_stack.pop()
                 text = " ".join("".join(texts).split())
@@ -243,34 +333,38 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
                 state.parts.append(" ")
             continue
         attrs = node.attributes
-        if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-            continue
-        style = attrs.get("style")
-        if style and _HIDDEN_STYLE.search(style):
-            continue
+        if not keep_hidden:
+            if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+                continue
+            style = attrs.get("style")
+            if style and _HIDDEN_STYLE.search(style):
+                continue
         if len(path) >= MAX_DEPTH:
             raise ExtractError(f"DOM nested deeper than {MAX_DEPTH} levels", "PathologicalNesting")
         eid = len(tags)
         parents.append(path[-1])
         tags.append(tag)
         hint = _hint(attrs)
-        if (tag in _COLLAPSE_TAGS or (hint and _COLLAPSE_HINT.search(hint))) and not rel_stack and not (
-                hint and _REL_HINT.search(hint)):
+        hint_neg, hint_collapse, hint_comment, is_rel, is_lead = _hint_flags(hint) if hint else _NO_HINT
+        if (tag in _COLLAPSE_TAGS or hint_collapse) and not rel_stack and not is_rel:
             text = node.text(deep=True, separator="\n") or ""
-            if not any(len(line) < 80 and RELATED_HEADING.match(line.strip()) for line in text.split("\n")):
+            related, prose = _fold_evidence(text)
+            if not related and not prose:
                 flush()
                 text = " ".join(text.split())
                 if text:
-                    state.blocks.append(Block(text, tag, (*path, eid), 0, [], len(path), -1, False))
+                    state.blocks.append(Block(text, tag, (*path, eid), 0, [], len(path), -1, False,
+                                              (*neg_stack, len(path)), tuple(rel_stack), True,
+                                              hint_comment or open_marks[0] > 0))
                 continue
-        is_block = tag in BLOCK_TAGS
+        # An inline element that names itself chrome (<span class="caption">, a credit line) is a
+        # block of its own: merged into its parent's text it would carry no hint at all.
+        is_block = tag in BLOCK_TAGS or (hint_neg and tag != "a")
         if is_block:
             flush()
             owner_tags.append(tag)
         path.append(eid)
-        is_neg = tag in NEGATIVE_TAGS or attrs.get("role") in NEGATIVE_ROLES or bool(hint and _NEG_HINT.search(hint))
-        is_rel = bool(hint and _REL_HINT.search(hint))
-        is_lead = bool(hint and _LEAD_HINT.search(hint))
+        is_neg = tag in NEGATIVE_TAGS or attrs.get("role") in NEGATIVE_ROLES or hint_neg or hint_collapse
         if is_neg:
             neg_stack.append(len(path) - 1)
         if is_rel:
@@ -280,7 +374,9 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[int], list[str]]:
         is_link = tag == "a"
         if is_link:
             link_stack.append((attrs.get("href") or "", [], len(state.blocks)))
-        frames.append((node.iter(include_text=True), eid, is_block, is_neg, is_rel, is_lead, is_link))
+        if hint_comment:
+            open_marks[0] += 1
+        frames.append((node.iter(include_text=True), eid, is_block, is_neg, is_rel, is_lead, is_link, hint_comment))
     flush()
     return state.blocks, parents, tags
 
@@ -422,11 +518,33 @@ _NEG_COMMENT = re.compile(r"comment|reply|discussion", re.IGNORECASE)
 # ---------------------------------------------------------------- the extraction
 
 
+LONG_HEADING = 150
+"""A heading element this long holds a paragraph, not a heading (sites style their text with <h2>)."""
+
+
+_WIDE_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+WIDE_WEIGHT = 3
+"""A Chinese, Japanese or Korean character carries about a word: thresholds written in Latin
+characters (70 chars of prose, 5 words) would call a whole CJK paragraph a short line."""
+
+
+def _size(block: Block) -> int:
+    if block.size < 0:
+        text = block.text
+        wide = 0 if text.isascii() else len(_WIDE_CHAR.findall(text))
+        block.size = len(text) + (WIDE_WEIGHT - 1) * wide
+    return block.size
+
+
+def _words(text: str) -> int:
+    return len(text.split()) + (0 if text.isascii() else len(_WIDE_CHAR.findall(text)))
+
+
 def _is_prose(block: Block) -> bool:
-    n = len(block.text)
-    if block.link_density > 0.33 or block.tag in HEADINGS:
+    n = _size(block)
+    if block.link_density > 0.33 or (block.tag in HEADINGS and n < LONG_HEADING):
         return False
-    return n >= 70 or (n >= 25 and bool(_SENTENCE_END.search(block.text)) and len(block.text.split()) >= 5)
+    return n >= 70 or (n >= 25 and bool(_SENTENCE_END.search(block.text)) and _words(block.text) >= 5)
 
 
 def _short_chrome(block: Block) -> bool:
@@ -439,6 +557,7 @@ def _short_chrome(block: Block) -> bool:
                 and len(text.split()) <= 12)
 
 
+BLOCK_CAP = 600
 _DECAY = (1.0, 1.0, 0.5, 0.25, 0.125, 0.0625)
 """Weight of a block's value at its own element, its parent, grandparent, …: prose counts fully
 for the element that directly holds it, so a common ancestor of the article and a comment list
@@ -460,7 +579,9 @@ def _values(blocks: list[Block], related_blocks: set[int]) -> list[float]:
         if i in related_blocks or block.neg_pos >= 0:
             value = -min(len(block.text), 300) * 0.7 - 10
         elif _is_prose(block):
-            value = float(len(block.text))
+            # One long block is weaker evidence than several paragraphs: a legal notice or a site
+            # blurb in one <div> must not outweigh a story told in eight short paragraphs.
+            value = float(min(_size(block), BLOCK_CAP))
         elif _is_timestamp(block):
             value = -60.0
         else:
@@ -469,27 +590,125 @@ def _values(blocks: list[Block], related_blocks: set[int]) -> list[float]:
     return values
 
 
-def _container(blocks: list[Block], values: list[float], tags: list[str]) -> int:
-    """The element whose blocks make the best article (-1 when nothing is prose)."""
+def _container(blocks: list[Block], values: list[float], tags: list[str], hints: bool = True) -> tuple[int, float]:
+    """The element whose blocks make the best article (-1 when nothing is prose), and its score."""
     score = [0.0] * len(tags)
     chrome = [False] * len(tags)
+    blockish = [tag in BLOCK_TAGS for tag in tags]
     any_prose = False
+    steps = len(_DECAY)
     for block, value in zip(blocks, values, strict=True):
-        if block.neg_pos >= 0:
+        if hints and block.neg_pos >= 0:
             for j in range(block.neg_pos, len(block.path)):
                 chrome[block.path[j]] = True
         if value > 0:
             any_prose = True
-        path = block.path
-        for weight, eid in zip(_DECAY, reversed(path), strict=False):
-            score[eid] += value * weight
+        # Inline wrappers (<font>, <span>, <b>) are transparent: a story nested in five <font>
+        # tags still counts fully for the <td> that holds it.
+        k = 0
+        for eid in reversed(block.path):
+            if blockish[eid]:
+                score[eid] += value * _DECAY[k]
+                k += 1
+                if k == steps:
+                    break
     if not any_prose:
-        return -1
+        return -1, 0.0
     best, best_eid = 0.0, -1
     for eid in range(len(tags)):
         if score[eid] >= best and score[eid] > 0 and not chrome[eid] and tags[eid] in _CONTAINERS:
             best, best_eid = score[eid], eid
-    return best_eid
+    if best_eid < 0:
+        # Prose, but every element around it also holds more chrome (a one-paragraph post above a
+        # long related list): the element that directly holds the best paragraph.
+        top = max((i for i, v in enumerate(values) if v > 0 and not (hints and blocks[i].neg_pos >= 0)),
+                  key=values.__getitem__, default=-1)
+        if top >= 0:
+            best_eid = next((eid for eid in reversed(blocks[top].path) if tags[eid] in _CONTAINERS), -1)
+            best = values[top]
+    return best_eid, best
+
+
+_SEMANTIC_CHROME = frozenset({"footer", "nav", "aside", "menu", "dialog"})
+"""HTML5 elements that say what they are; unlike class names and <form>, they are not put around
+whole pages by frameworks, so they stay evidence when the container is chosen on text alone."""
+
+
+def _protect_prose(blocks: list[Block], tags: list[str]) -> set[int]:
+    """Withdraw chrome and related hints from the element that holds the page's best prose and
+    from its ancestors, and return those elements.
+
+    The container is first chosen on text evidence alone (prose length, link density, folded
+    chrome); a class or tag rule that would fold that element or one of its ancestors into chrome
+    (`<form>` around an ASP.NET page, `tag-<slug>` on <article>, a `sidebar` wrapper holding the
+    story) is contradicted by that evidence, so it is dropped for those elements only; hints on
+    elements inside the container, or elsewhere on the page, still count."""
+    values = [float(_size(b)) if not b.folded and not b.comment and _is_prose(b)
+              and not any(tags[b.path[k]] in _SEMANTIC_CHROME for k in b.negs)
+              else -min(len(b.text), 200) * 0.5 - 6 - b.link_chars * 0.5 for b in blocks]
+    best, _ = _container(blocks, values, tags, hints=False)
+    if best < 0:
+        return set()
+    protected: set[int] = set()
+    for block in blocks:
+        if best in block.path:
+            protected = set(block.path[:block.path.index(best) + 1])
+            break
+    for block in blocks:
+        path = block.path
+        if block.negs and any(path[k] in protected for k in block.negs):
+            kept = [k for k in block.negs if path[k] not in protected]
+            block.neg_pos = kept[-1] if kept else -1
+        if block.rels and any(path[k] in protected for k in block.rels):
+            kept = [k for k in block.rels if path[k] not in protected]
+            block.rel_pos = kept[0] if kept else -1
+    return protected
+
+
+CLIMB_LEVELS = 6
+CLIMB_NOISE = 0.4
+CLIMB_BLOCK_COST = 60.0
+"""The chrome an ancestor may add per character of prose it adds and still join the container."""
+
+
+def _climb(blocks: list[Block], values: list[float], best: int, parents: list[int], tags: list[str]) -> int:
+    """The container grown upward while its ancestors add prose rather than chrome.
+
+    The decayed score favours the element that directly holds the most prose, which is right for
+    a body split by ad slots but wrong for templates that put every section of a post in its own
+    wrapper three levels down (page builders): there one section wins and the rest is lost. An
+    ancestor joins when the prose it adds outweighs the chrome it adds (link lists, short labelled
+    lines, hinted chrome, related lists: negative values) by CLIMB_NOISE."""
+    chain = []
+    eid = parents[best]
+    while eid >= 0 and len(chain) < CLIMB_LEVELS and tags[eid] not in {"body", "html"}:
+        chain.append(eid)
+        eid = parents[eid]
+    if not chain:
+        return best
+    index = {e: k for k, e in enumerate([best, *chain])}
+    prose = [0.0] * (len(chain) + 1)
+    noise = [0.0] * (len(chain) + 1)
+    count = [0] * (len(chain) + 1)
+    for block, value in zip(blocks, values, strict=True):
+        for e in reversed(block.path):
+            k = index.get(e)
+            if k is not None:  # the innermost chain element holding the block, and every one above it
+                for j in range(k, len(chain) + 1):
+                    if value > 0:
+                        prose[j] += value
+                        count[j] += 1
+                    else:  # capped: one paragraph dense with links is not a menu
+                        noise[j] += min(-value, CLIMB_BLOCK_COST)
+                break
+    current = 0
+    for k in range(1, len(chain) + 1):
+        gain, cost = prose[k] - prose[current], noise[k] - noise[current]
+        if cost > CLIMB_NOISE * gain + 50:
+            break
+        if gain > 0 and count[k] - count[current] >= 2:  # one stray block (a notice, a blurb) is not more story
+            current = k
+    return [best, *chain][current]
 
 
 def _siblings(blocks: list[Block], values: list[float], best: int, parents: list[int], tags: list[str]) -> set[int]:
@@ -516,8 +735,12 @@ def _siblings(blocks: list[Block], values: list[float], best: int, parents: list
     return {sib for sib, (prose, total, bad, _) in stats.items() if prose >= 80 and prose >= 0.75 * total and not bad}
 
 
-def _related_regions(blocks: list[Block], parents: list[int], tags: list[str]) -> tuple[set[int], set[int]]:
-    """Indexes of blocks in related/similar/more-news lists, and of those lists' headings."""
+def _related_regions(blocks: list[Block], parents: list[int], tags: list[str],
+                     protected: set[int]) -> tuple[set[int], set[int]]:
+    """Indexes of blocks in related/similar/more-news lists, and of those lists' headings.
+
+    A list inside the element that holds the page's best prose (`protected`) ends at the next
+    paragraph: a "Read more" or "See also" line inside an article is not the heading of the article."""
     members: set[int] = set()
     headings: set[int] = set()
     links_in: dict[int, int] = {}
@@ -525,10 +748,11 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str]) -
         if block.links:
             for eid in block.path:
                 links_in[eid] = links_in.get(eid, 0) + len(block.links)
-    roots: set[int] = set()
+    roots: dict[int, int] = {}  # list element -> index of its first block (a heading opens its list)
+    spans: list[tuple[int, int]] = []  # lists inside the story's container: [heading, end)
     for i, block in enumerate(blocks):
         if block.rel_pos >= 0 and links_in.get(block.path[block.rel_pos], 0) >= 2:
-            roots.add(block.path[block.rel_pos])
+            roots.setdefault(block.path[block.rel_pos], 0)
         if len(block.text) <= 60 and len(block.text.split()) <= 7 and RELATED_HEADING.match(block.text) and (
             block.tag in HEADINGS or block.link_density < 0.5
         ):
@@ -541,12 +765,25 @@ def _related_regions(blocks: list[Block], parents: list[int], tags: list[str]) -
                 if tags[eid] not in BLOCK_TAGS:  # inline wrappers close before the list's last line
                     continue
                 if links_in.get(eid, 0) - own >= 2:
-                    roots.add(eid)
+                    if eid in protected:
+                        # Inside the story's own container the list runs from the heading to the
+                        # next paragraph of prose: a "Further reading" line does not end the story.
+                        end = i + 1
+                        while end < len(blocks) and eid in blocks[end].path and not (
+                                _is_prose(blocks[end]) and blocks[end].link_density < 0.2):
+                            end += 1
+                        spans.append((i, end))
+                    else:
+                        roots[eid] = min(roots.get(eid, i), i)
                     headings.add(i)
                     break
+    for start, end in spans:
+        members.update(range(start, end))
     if roots:
+        # What comes before a "Related" heading in the same element is not part of its list (the
+        # story's last paragraphs often share a wrapper with the list under them).
         for i, block in enumerate(blocks):
-            if any(eid in roots for eid in block.path):
+            if any(eid in roots and i >= roots[eid] for eid in block.path):
                 members.add(i)
     return members, headings
 
@@ -586,9 +823,15 @@ def _title(tree_title: str, meta: dict[str, str], ld: dict, blocks: list[Block],
     candidates = [" ".join(c.split()) for c in candidates if c]
     h1s = [(i, b) for i, b in enumerate(blocks) if b.tag == "h1" and 2 <= len(b.text) <= 300 and b.rel_pos < 0]
     for i, block in h1s:
-        if any(block.text.lower() in c.lower() or c.lower() in block.text.lower() for c in candidates):
+        text = block.text.lower()
+        # Containment only counts when the <h1> is a fair part of the candidate: a site-wide
+        # "Blog" or "News" heading is contained in every <title> of the site.
+        if any((text in c.lower() and len(text) >= 0.4 * len(c)) or c.lower() in text for c in candidates):
             return block.text, i
     for i, block in h1s:
+        text = block.text.lower()
+        if any(text in c.lower() for c in candidates):
+            continue  # a section label ("Blog") that every <title> of the site contains
         if (best >= 0 and best in block.path) or (first_article - 12 <= i <= first_article and block.neg_pos < 0):
             return block.text, i
     for candidate in candidates:
@@ -706,6 +949,18 @@ def extract_html(text: str, url: str) -> HtmlResult:
         blocks, parents, tags = [], [-1], ["body"]
     else:
         blocks, parents, tags = _walk(root)
+        if not any(not b.folded and _is_prose(b) for b in blocks):
+            # Nothing visible reads as prose: streamed server-side rendering (React puts the page in
+            # <div hidden id="S:0"> for a script to swap in) or a page revealed by script. The
+            # hidden parts are all there is, so they are read.
+            blocks, parents, tags = _walk(root, keep_hidden=True)
+            if not any(not b.folded and _is_prose(b) for b in blocks) and "<noscript" in text.lower():
+                # Still nothing: the article may be in <noscript> (Blogger templates render the
+                # post by script and keep a copy there for crawlers).
+                shown = LexborHTMLParser(_NOSCRIPT.sub(r"<\1div", text))
+                shown.strip_tags(["script", "style", "template", "svg", "math", "iframe", "object"])
+                if shown.body is not None:
+                    blocks, parents, tags = _walk(shown.body, keep_hidden=True)
     result.blocks = blocks
 
     publisher = _names(ld.get("publisher")) if ld else []
@@ -714,14 +969,17 @@ def extract_html(text: str, url: str) -> HtmlResult:
     canonical = meta.get("link:canonical") or meta.get("og:url") or (ld.get("url") if ld else None)
     result.canonical = normalize_url(canonical if isinstance(canonical, str) and canonical else url, base=url)
 
-    related_members, related_headings = _related_regions(blocks, parents, tags)
+    protected = _protect_prose(blocks, tags)
+    related_members, related_headings = _related_regions(blocks, parents, tags, protected)
     inline_related: list[int] = []
     for i, block in enumerate(blocks):
         if i not in related_members and block.links and len(block.text) < 300 and READ_ALSO.match(block.text) \
                 and block.link_density >= 0.4:
             inline_related.append(i)
     values = _values(blocks, related_members | set(inline_related))
-    best = _container(blocks, values, tags)
+    best, _ = _container(blocks, values, tags)
+    if best >= 0:
+        best = _climb(blocks, values, best, parents, tags)
     roots = ({best} | _siblings(blocks, values, best, parents, tags)) if best >= 0 else set()
 
     first_article = len(blocks)

@@ -20,7 +20,7 @@ from pipelines.core.extract.html import extract_html
 from pipelines.core.extract.text_plain import extract_text
 from pipelines.core.urls import normalize_url, site_of
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 EXTRACTOR = f"newsbeam/{VERSION}"
 TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
 

@@ -12,7 +12,11 @@ than four tokens is one shingle. `title_exact` counts pages whose label has a ti
 `--compare trafilatura` runs trafilatura on the same pages in the same run (text/plain pages are
 handed to it as one <p> per line, since it refuses non-HTML). `--site-boilerplate` also scores the
 extractor followed by the per-site boilerplate model, learning over the file in order. The last
-line printed is the one-line JSON summary."""
+line printed is the one-line JSON summary.
+
+Lines may carry a `source` (the dataset a real page comes from): the summary then has `by_source`
+with P, R, F1 and empties per source, because a change that wins on one source and loses on
+another is not a win. Lines without `expected` are extracted (for `--predictions`) but not scored."""
 
 from __future__ import annotations
 
@@ -84,7 +88,7 @@ def newsbeam_predict(obj: dict) -> Prediction:
         return {"body": "", "title": "", "published_at": None, "related": [], "error": exc.reason}
 
 
-def trafilatura_predict(obj: dict) -> Prediction:
+def trafilatura_predict(obj: dict, favor_precision: bool = False) -> Prediction:
     """trafilatura with metadata, comments and tables off: the configuration the project shipped."""
     import trafilatura
 
@@ -94,25 +98,44 @@ def trafilatura_predict(obj: dict) -> Prediction:
         content = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in obj.get("text", "").splitlines()) \
             + "</body></html>"
     doc = trafilatura.bare_extraction(content, url=obj.get("url"), with_metadata=True, include_comments=False,
-                                      include_tables=False, deduplicate=False)
+                                      include_tables=False, deduplicate=False, favor_precision=favor_precision)
     if not doc:
         return {"body": "", "title": "", "published_at": None, "related": []}
     return {"body": doc.text or "", "title": doc.title or "", "published_at": parse_any(doc.date),
             "related": [], "authors": [a.strip() for a in (doc.author or "").split(";") if a.strip()]}
 
 
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _prf(values: list[tuple[float, float, bool]]) -> dict:
+    """P, R (page averages), F1 of the two, and empty outputs of a group of pages."""
+    n = len(values)
+    precision = sum(v[0] for v in values) / n if n else 0.0
+    recall = sum(v[1] for v in values) / n if n else 0.0
+    return {"n": n, "precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(_f1(precision, recall), 4), "empty": sum(v[2] for v in values)}
+
+
 def score(rows: list[dict], predictions: list[Prediction], elapsed: float) -> dict:
-    """The summary figures of one extractor over the labeled rows."""
-    precisions, recalls = [], []
+    """The summary figures of one extractor over the labeled rows (unlabeled rows only count for speed)."""
+    pages: list[tuple[float, float, bool]] = []
     titles = dates = titles_ok = dates_ok = days_ok = authors = authors_ok = 0
     rel_expected = rel_found = rel_predicted = rel_correct = 0
-    by_site: dict[str, list[tuple[float, float]]] = {}
+    by_site: dict[str, list[tuple[float, float, bool]]] = {}
+    by_source: dict[str, list[tuple[float, float, bool]]] = {}
     for row, pred in zip(rows, predictions, strict=True):
-        expected = row["expected"]
-        p, r = precision_recall(pred.get("body", ""), expected.get("body", ""))
-        precisions.append(p)
-        recalls.append(r)
-        by_site.setdefault(row.get("site") or "?", []).append((p, r))
+        expected = row.get("expected")
+        if not isinstance(expected, dict):
+            continue
+        body = pred.get("body") or ""
+        p, r = precision_recall(body, expected.get("body", ""))
+        value = (p, r, not body.strip())
+        pages.append(value)
+        by_site.setdefault(row.get("site") or "?", []).append(value)
+        if row.get("source"):
+            by_source.setdefault(row["source"], []).append(value)
         if "title" in expected:
             titles += 1
             titles_ok += _norm(pred.get("title")) == _norm(expected["title"])
@@ -135,30 +158,27 @@ def score(rows: list[dict], predictions: list[Prediction], elapsed: float) -> di
             rel_found += len(want & got)
             rel_predicted += len(got)
             rel_correct += len(got & want)
-    n = len(rows)
-    precision = sum(precisions) / n if n else 0.0
-    recall = sum(recalls) / n if n else 0.0
-
-    def f1(p: float, r: float) -> float:
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    return {
-        "f1": round(f1(precision, recall), 4),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
+    overall = _prf(pages)
+    labeled = bool(pages)
+    summary = {
+        "f1": overall["f1"] if labeled else None,
+        "precision": overall["precision"] if labeled else None,
+        "recall": overall["recall"] if labeled else None,
+        "empty": overall["empty"],
         "title_exact": round(titles_ok / titles, 4) if titles else None,
         "date_exact": round(dates_ok / dates, 4) if dates else None,
         "date_day": round(days_ok / dates, 4) if dates else None,
         "authors_exact": round(authors_ok / authors, 4) if authors else None,
         "related_recall": round(rel_found / rel_expected, 4) if rel_expected else None,
         "related_precision": round(rel_correct / rel_predicted, 4) if rel_predicted else None,
-        "pages_per_s": round(n / elapsed, 1) if elapsed > 0 else None,
-        "n": n,
-        "f1_by_site": {
-            site: round(f1(sum(p for p, _ in v) / len(v), sum(r for _, r in v) / len(v)), 4)
-            for site, v in sorted(by_site.items())
-        },
+        "pages_per_s": round(len(rows) / elapsed, 1) if elapsed > 0 else None,
+        "n": len(rows),
+        "labeled": len(pages),
+        "f1_by_site": {site: _prf(v)["f1"] for site, v in sorted(by_site.items())},
     }
+    if by_source:
+        summary["by_source"] = {source: _prf(v) for source, v in sorted(by_source.items())}
+    return summary
 
 
 def run(rows: list[dict], predict: Callable[[dict], Prediction]) -> tuple[list[Prediction], float]:
@@ -200,7 +220,8 @@ def _write_predictions(path: str, rows: Iterable[dict], predictions: Iterable[Pr
 def main(file: str, *, predictions_path: str | None = None, compare_with: Iterable[str] = (),
          site_boilerplate: bool = False, by_site: bool = False) -> int:
     """Score the labeled JSONL `file` and print the one-line summary (`newsbeam eval extraction`;
-    its options are in pipelines/cli/eval.py)."""
+    its options are in pipelines/cli/eval.py). A `compare_with` name ending in "precision" runs
+    trafilatura with favor_precision."""
     rows = load(file)
     predictions, elapsed = run(rows, newsbeam_predict)
     summary = score(rows, predictions, elapsed)
@@ -215,7 +236,8 @@ def main(file: str, *, predictions_path: str | None = None, compare_with: Iterab
     for name in compare_with:
         import trafilatura
 
-        theirs, their_time = run(rows, trafilatura_predict)
+        precise = name.endswith("precision")
+        theirs, their_time = run(rows, lambda row, precise=precise: trafilatura_predict(row, precise))
         compare[name] = score(rows, theirs, their_time)
         compare[name]["extractor"] = f"trafilatura/{trafilatura.__version__}"
         if not by_site:
