@@ -17,7 +17,7 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     extraction = which.add_parser("extraction", help="token P/R/F1 of the body, title and date exact rates, pages/s")
     extraction.add_argument("file", help='labeled JSONL: id, url, html | text, content_type?, expected: {body, …}')
     extraction.add_argument("--predictions", default=None, help="write one JSON line per page: id + Article")
-    extraction.add_argument("--compare", action="append", default=[], choices=["trafilatura"],
+    extraction.add_argument("--compare", action="append", default=[], choices=["trafilatura", "trafilatura-precision"],
                             help="also score this extractor on the same pages (repeatable)")
     extraction.add_argument("--site-boilerplate", action="store_true",
                             help="also score extraction followed by the per-site boilerplate model")
