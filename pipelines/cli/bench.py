@@ -17,6 +17,7 @@ BENCHMARKS = {
     "dedup_beam": "benchmarks.dedup_beam",
     "streaming": "benchmarks.pipeline_streaming",
     "feed_quality": "benchmarks.feed_quality",
+    "cluster": "benchmarks.cluster_scale",
 }
 
 
