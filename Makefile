@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Kafka jars (mvn), the Prism runner binary (go install) and the Flink job server (mvn), cached under ~/.cache/newsbeam.
+# Kafka jars (mvn), the Prism runner binary (go install), the Flink job server (mvn) and the standalone
+# Flink distribution (pip download of its PyPI artifacts), cached under ~/.cache/newsbeam.
 deps: venv
 	$(PY) -c "from pipelines.kafka.broker import ensure_kafka_jars; print(ensure_kafka_jars())"
 	$(PY) -c "from pipelines.runners.prism import ensure_prism; print(ensure_prism())"
 	$(PY) -c "from pipelines.runners.flink import ensure_job_server_jar; print(ensure_job_server_jar())"
 	$(PY) -c "from pipelines.runners.flink_metrics import ensure_reporter_jar; print(ensure_reporter_jar())"
+	$(PY) -c "from pipelines.runners.flink_cluster import ensure_distribution; print(ensure_distribution())"
 	bash deploy/prometheus/install.sh
 
 demo: deps

@@ -34,7 +34,10 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--no-commit", action="store_true", help="do not commit consumer-group offsets")
     run.add_argument("--learn-boilerplate", action="store_true",
                      help="remove blocks a site repeats on many pages (learned per site in keyed state)")
-    run.add_argument("--flink-master", default="[local]")
+    run.add_argument("--flink-master", default="[local]",
+                     help="[local] for an embedded Flink, or a cluster's REST address (newsbeam flink start prints it)")
+    run.add_argument("--parallelism", type=int, default=None,
+                     help="Flink: subtasks per step, at most the raw topic's partitions (default: the cluster's)")
     run.add_argument("--flink-batch", action="store_true",
                      help="run a bounded job on Flink's batch mode (default: streaming mode, 3-5x faster for dedup)")
     run.add_argument("--flink-metrics-port", default=None, help="embedded Flink's Prometheus reporter port or range")
@@ -71,6 +74,7 @@ def cli_run(args: argparse.Namespace) -> int:
         consumer_config=dict(target.client_config),
         producer_config=dict(target.client_config),
         flink_master=args.flink_master,
+        parallelism=args.parallelism,
         flink_batch=args.flink_batch,
         learn_boilerplate=args.learn_boilerplate,
         dedup=not args.no_dedup,
