@@ -65,10 +65,13 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         # bodies are no longer a function of the page alone (replays keep keys, not bytes).
         articles = articles | "LearnSiteBoilerplate" >> LearnSiteBoilerplate()
     articles = articles | "TagLanguages" >> TagLanguages()
+    # What a sink refuses for good (too large, bad timestamp) becomes a `write` dead letter.
+    refusals_to_dlq = {"dead_letter_topic": job.topics.dlq, "dead_letter_format": job.output_format}
     (
         articles
         | "EncodeArticles" >> EncodeArticles(job.output_format)
-        | "WriteArticles" >> WriteToKafka(job.bootstrap, job.topics.articles, job.producer_config, "articles_written")
+        | "WriteArticles" >> WriteToKafka(
+            job.bootstrap, job.topics.articles, job.producer_config, **refusals_to_dlq, metric="articles_written")
     )
     _to_lake(job, articles, "articles", "Article")
     if job.dedup:
@@ -77,12 +80,14 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         (
             stories
             | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
-            | "WriteStories" >> WriteToKafka(job.bootstrap, job.topics.stories, job.producer_config)
+            | "WriteStories" >> WriteToKafka(
+                job.bootstrap, job.topics.stories, job.producer_config, **refusals_to_dlq)
         )
         (
             links
             | "EncodeLinks" >> EncodeKeyed("StoryLink", "from_story", job.output_format, "links_emitted")
-            | "WriteLinks" >> WriteToKafka(job.bootstrap, job.topics.links, job.producer_config)
+            | "WriteLinks" >> WriteToKafka(
+                job.bootstrap, job.topics.links, job.producer_config, **refusals_to_dlq)
         )
         _to_lake(job, stories, "stories", "Story")
         _to_lake(job, links, "links", "StoryLink")

@@ -27,8 +27,10 @@ from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
+from kafka import errors as kerrors
 
 from pipelines.config import MAX_FUTURE_TIMESTAMP_MS, NAMESPACE
+from pipelines.core.dead_letters import to_message, write_dead_letter
 from pipelines.core.limits import writable_timestamp
 from pipelines.core.records import UNBOUNDED_END, KafkaMessage, KafkaRecord, PartitionSlice
 from pipelines.kafka import client
@@ -289,16 +291,38 @@ class ReadFromKafka(beam.PTransform):
         )
 
 
-class _ProduceFn(beam.DoFn):
-    """Sends KafkaMessages; flushes in finish_bundle so a bundle completes only once Kafka has it."""
+# Refusals about the record itself: sending it again can only be refused again.
+_REFUSED_FOR_GOOD = (
+    kerrors.MessageSizeTooLargeError,
+    kerrors.RecordListTooLargeError,
+    kerrors.InvalidTimestampError,
+    kerrors.InvalidRecordError,
+    kerrors.CorruptRecordError,
+)
+SEND_ATTEMPTS = 4  # a message failed in its batch is sent alone this many times before the bundle fails
+SEND_BACKOFF_S = 0.5  # doubled after each attempt: 0.5 + 1 + 2 s of waiting in all
 
-    def __init__(self, bootstrap: str, topic: str, producer_config: dict[str, Any], metric: str | None) -> None:
+
+class _ProduceFn(beam.DoFn):
+    """Sends KafkaMessages; flushes in finish_bundle so a bundle completes only once Kafka has it.
+
+    A message the broker refuses for good (_REFUSED_FOR_GOOD: too large for the topic, a timestamp
+    or record it will never accept) becomes a `write` dead letter on the dead-letter topic instead
+    of failing its bundle on every retry; it is sent alone first, since Kafka refuses a batch as a
+    whole. Any other failure is retried with backoff, then fails the bundle, which the runner
+    retries (writes are keyed and deterministic, so a retried bundle rewrites the same records)."""
+
+    def __init__(self, bootstrap: str, topic: str, producer_config: dict[str, Any], metric: str | None,
+                 dead_letter_topic: str | None, dead_letter_format: str) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
         self._config = producer_config
+        self._dead_letter_topic = dead_letter_topic
+        self._dead_letter_format = dead_letter_format
         self._producer = None
-        self._pending: list = []
+        self._pending: list[tuple[KafkaMessage, Any]] = []
         self._written = Metrics.counter(NAMESPACE, metric) if metric else None
+        self._refused = Metrics.counter(NAMESPACE, "dead_letters_write")
 
     def setup(self) -> None:
         self._producer = client.producer(self._bootstrap, self._config)
@@ -306,24 +330,94 @@ class _ProduceFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._pending = []
 
-    def process(self, message: KafkaMessage):
-        future = self._producer.send(
+    def _send(self, message: KafkaMessage):
+        return self._producer.send(
             self._topic,
             key=message.key,
             value=message.value,
             headers=list(message.headers) or None,
             timestamp_ms=writable_timestamp(message.timestamp_ms, int(time.time() * 1000), MAX_FUTURE_TIMESTAMP_MS),
         )
-        self._pending.append(future)
+
+    def process(self, message: KafkaMessage):
+        try:
+            future = self._send(message)
+        except _REFUSED_FOR_GOOD as exc:  # the client refuses before sending (over max_request_size)
+            future = exc
+        self._pending.append((message, future))
         return ()  # a sink: nothing flows on
 
     def finish_bundle(self) -> None:
         self._producer.flush()
-        for future in self._pending:
-            future.get(timeout=60)  # raises on a failed send: the runner retries the bundle
+        failed: list[KafkaMessage] = []
+        for message, future in self._pending:
+            try:
+                if isinstance(future, Exception):
+                    raise future
+                future.get(timeout=60)
+            except Exception:
+                failed.append(message)
+        written = len(self._pending) - len(failed)
+        letters = []
+        for message in failed:
+            refusal = self._send_alone(message)
+            if refusal is None:
+                written += 1
+            else:
+                letters.append(refusal)
+        if letters:
+            self._write_dead_letters(letters)
         if self._written is not None:
-            self._written.inc(len(self._pending))
+            self._written.inc(written)
         self._pending = []
+
+    def _renew_producer(self) -> None:
+        """A fresh producer: kafka-python's idempotent producer, after a batch it could not write,
+        aborts every batch still in flight with that batch's error while it bumps its epoch, so
+        the error of a record sent next on it would not be that record's own."""
+        self._producer.close(timeout=10)
+        self._producer = client.producer(self._bootstrap, self._config)
+
+    def _send_alone(self, message: KafkaMessage) -> tuple[KafkaMessage, Exception] | None:
+        """None once `message` is written; (message, error) when the broker refuses it for good.
+        Raises once transient failures outlast the retries: the bundle fails and is retried."""
+        backoff = SEND_BACKOFF_S
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            self._renew_producer()
+            try:
+                self._send(message).get(timeout=60)
+                return None
+            except _REFUSED_FOR_GOOD as exc:
+                self._renew_producer()
+                return message, exc
+            except Exception as exc:
+                if attempt == SEND_ATTEMPTS or not _transient(exc):
+                    raise RuntimeError(f"writing to {self._topic} failed {attempt} times: {exc!r}") from exc
+                LOG.warning("writing to %s failed (%r); attempt %d of %d in %.1f s", self._topic, exc, attempt + 1,
+                            SEND_ATTEMPTS, backoff)
+                time.sleep(backoff)
+                backoff *= 2
+        return None  # not reached: the last attempt returns or raises
+
+    def _write_dead_letters(self, refusals: list[tuple[KafkaMessage, Exception]]) -> None:
+        from pipelines.core import codecs
+
+        for message, exc in refusals:
+            reason = f"{type(exc).__name__}: {exc}"
+            LOG.error("%s refused %s for good (%s)%s", self._topic, message.source or message.key, reason,
+                      "" if self._dead_letter_topic else "; no dead-letter topic, the record is dropped")
+        if not self._dead_letter_topic:
+            return  # the dead-letter writer itself: a letter about a letter would be refused alike
+        futures = []
+        for message, exc in refusals:
+            letter = write_dead_letter(message, self._topic, type(exc).__name__, str(exc) or type(exc).__name__)
+            dead = to_message(letter, codecs.encode("DeadLetter", letter, self._dead_letter_format))
+            futures.append(self._producer.send(self._dead_letter_topic, key=dead.key, value=dead.value,
+                                               headers=list(dead.headers), timestamp_ms=dead.timestamp_ms))
+        self._producer.flush()
+        for future in futures:
+            future.get(timeout=60)  # a dead-letter topic that cannot be written fails the bundle
+        self._refused.inc(len(futures))
 
     def teardown(self) -> None:
         if self._producer is not None:
@@ -331,13 +425,20 @@ class _ProduceFn(beam.DoFn):
             self._producer = None
 
 
+def _transient(exc: Exception) -> bool:
+    """Worth sending again: Kafka's retriable errors, timeouts and lost connections."""
+    return bool(getattr(exc, "retriable", False)) or isinstance(exc, (kerrors.KafkaTimeoutError, OSError))
+
+
 class WriteToKafka(beam.PTransform):
-    """Writes KafkaMessages to one topic with an idempotent, acks=all producer."""
+    """Writes KafkaMessages to one topic with an idempotent, acks=all producer; messages the broker
+    refuses for good go to `dead_letter_topic` as `write` dead letters (encoded as `dead_letter_format`)."""
 
     def __init__(self, bootstrap: str, topic: str, producer_config: dict[str, Any] | None = None,
-                 metric: str | None = None) -> None:
+                 metric: str | None = None, dead_letter_topic: str | None = None,
+                 dead_letter_format: str = "avro") -> None:
         super().__init__()
-        self._fn = _ProduceFn(bootstrap, topic, producer_config or {}, metric)
+        self._fn = _ProduceFn(bootstrap, topic, producer_config or {}, metric, dead_letter_topic, dead_letter_format)
 
     def expand(self, pcoll):
         return pcoll | "Produce" >> beam.ParDo(self._fn)

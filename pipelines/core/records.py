@@ -30,6 +30,14 @@ class KafkaRecord(NamedTuple):
     late: bool = False
 
 
+class SourceRecord(NamedTuple):
+    """Where an output came from: the coordinates of the raw record it was made of."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
 class KafkaMessage(NamedTuple):
     """One record to produce: key, value, headers and the event time it carries."""
 
@@ -37,6 +45,9 @@ class KafkaMessage(NamedTuple):
     value: bytes
     headers: tuple[tuple[str, bytes], ...]
     timestamp_ms: int | None
+    # The raw record this message was made of (articles), so that a record the broker refuses
+    # for good becomes a dead letter of that input; None for outputs of many inputs (stories).
+    source: SourceRecord | None = None
 
 
 class PartitionSlice(NamedTuple):

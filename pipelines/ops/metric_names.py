@@ -67,7 +67,7 @@ def _build() -> dict[str, Metric]:
         Metric("event_latency_ms", "record time to article write (ms)", kind="latency"),
     ]
     for stage in STAGES:
-        emitted = stage in ("decode", "extract", "dedup")
+        emitted = stage in ("decode", "extract", "dedup", "write")
         metrics.append(Metric(f"dead_letters_{stage}", f"dead letters of stage {stage}", pending=not emitted))
     # pipelines/core/language/codes.metric_name bounds these: one per expected language, und, other
     for code in sorted(METRIC_CODES | {"other"}):

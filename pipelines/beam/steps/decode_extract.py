@@ -15,9 +15,9 @@ from apache_beam.metrics import Metrics
 from pipelines.config import NAMESPACE
 from pipelines.core import codecs
 from pipelines.core.content import binary_body_reason
-from pipelines.core.dead_letters import LATE_ARTICLE_KEY, dead_letter, late_dead_letter
+from pipelines.core.dead_letters import LATE_ARTICLE_KEY, SOURCE_ARTICLE_KEY, dead_letter, late_dead_letter
 from pipelines.core.extract import ExtractError, extract_article
-from pipelines.core.records import KafkaRecord
+from pipelines.core.records import KafkaRecord, SourceRecord
 
 LOG = logging.getLogger(__name__)
 DEAD = "dead_letters"
@@ -92,6 +92,8 @@ class _ExtractFn(beam.DoFn):
             return
         self._timed(started)
         self._extracted.inc()
+        # Private (never written): lets the writer dead-letter this record if Kafka refuses its article.
+        article[SOURCE_ARTICLE_KEY] = SourceRecord(record.topic, record.partition, record.offset)
         if article["empty"]:
             self._empty.inc()
         if record.late:

@@ -10,7 +10,7 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP, Timestamp
 
 from pipelines.config import MAX_MESSAGE_BYTES, NAMESPACE
 from pipelines.core import codecs
-from pipelines.core.dead_letters import to_message
+from pipelines.core.dead_letters import SOURCE_ARTICLE_KEY, to_message
 from pipelines.core.limits import ENCODING_HEADROOM, fit_record
 from pipelines.core.records import KafkaMessage
 
@@ -33,8 +33,10 @@ def event_time_ms(timestamp: Timestamp) -> int | None:
 
 def article_message(article: dict, fmt: str, timestamp_ms: int | None) -> KafkaMessage:
     """An article keyed by page_id, stamped with its raw record's Kafka timestamp (its event time,
-    which the raw topic's broker has already accepted), not the page's own `fetched_at`."""
-    return KafkaMessage(article["page_id"].encode(), encode_fitted("Article", article, fmt), (), timestamp_ms)
+    which the raw topic's broker has already accepted), not the page's own `fetched_at`. It keeps the
+    raw record's coordinates (`source`) for the writer's dead letter, should the broker refuse it."""
+    return KafkaMessage(article["page_id"].encode(), encode_fitted("Article", article, fmt), (), timestamp_ms,
+                        article.get(SOURCE_ARTICLE_KEY))
 
 
 class _ArticleMessageFn(beam.DoFn):
