@@ -7,6 +7,9 @@ Reading is a splittable DoFn over one restriction per topic-partition, offsets a
 * unbounded streaming: the restriction is open-ended, the DoFn checkpoints itself after a bounded
   number of records or seconds, and the watermark follows record timestamps; a partition that is
   caught up advances its watermark from the wall clock so idle partitions never hold the pipeline.
+  "Caught up" is only ever what the broker said: while it cannot be reached the reader backs off
+  and retries (counted as `kafka_read_failures`, logged when the outage starts and ends), holds
+  its watermark, and gives up with an error, failing the job, after `max_outage_seconds`.
 
 Consumer-group offsets are committed from a bundle finalizer, i.e. only after the runner has made
 the bundle's outputs durable, so `newsbeam lag` reports real progress and a restart resumes there.
@@ -16,6 +19,7 @@ Writing goes through an idempotent producer (`acks=all`) flushed before each bun
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -36,6 +40,24 @@ from pipelines.core.records import UNBOUNDED_END, KafkaMessage, KafkaRecord, Par
 from pipelines.kafka import client
 
 LOG = logging.getLogger(__name__)
+# How long a streaming read waits for an unreachable broker before it fails the job (the runner
+# would otherwise sit silently on a dead input forever). NEWSBEAM_MAX_KAFKA_OUTAGE_S overrides it.
+MAX_OUTAGE_SECONDS = 15 * 60
+PROBE_TIMEOUT_MS = 5_000  # one ask for the end offsets: an answer, or the broker counts as unreachable
+OUTAGE_BACKOFF_S = (1, 2, 4, 8, 15)  # between tries while the broker is unreachable; the last repeats
+
+
+class BrokerUnreachable(RuntimeError):
+    """Kafka could not be reached for longer than the reader is allowed to wait."""
+
+
+class _Outage:
+    """One partition's current outage: when the first failed read was and how many failed since."""
+
+    def __init__(self, started: float, error: Exception) -> None:
+        self.started = started
+        self.failures = 0
+        self.last_error = error
 
 
 def _reader(bootstrap: str, group_id: str | None, client_config: dict[str, Any]) -> client.KafkaConsumer:
@@ -128,7 +150,7 @@ class _ReadSlices(beam.DoFn):
     """Reads one bounded partition slice up to its captured end offset."""
 
     def __init__(self, bootstrap, group_id, consumer_config, commit_offsets, max_records, max_seconds,
-                 idle_lag_seconds):
+                 idle_lag_seconds, max_outage_seconds: float = MAX_OUTAGE_SECONDS):
         self._bootstrap = bootstrap
         self._group_id = group_id
         self._config = consumer_config
@@ -136,12 +158,17 @@ class _ReadSlices(beam.DoFn):
         self._max_records = max_records
         self._max_seconds = max_seconds
         self._idle_lag = idle_lag_seconds
+        self._max_outage = max_outage_seconds
+        self._outages: dict[tuple[str, int], _Outage] = {}
+        self._read_failures = Metrics.counter(NAMESPACE, "kafka_read_failures")
         self._consumer = None
         self._committer = None
         self._records_read = Metrics.counter(NAMESPACE, "pages_read")
 
     def setup(self) -> None:
-        self._consumer = _reader(self._bootstrap, self._group_id, self._config)
+        # The consumer is made on first read, not here: kafka-python clients bootstrap in their
+        # constructor, and a setup that raises during a broker outage fails the whole job.
+        self._consumer = None
         self._commit_lock = threading.Lock()
         self._committed: dict[tuple[str, int], int] = {}
 
@@ -187,17 +214,31 @@ class _ReadSlices(beam.DoFn):
 
         restriction: OffsetRange = tracker.current_restriction()
         tp = TopicPartition(element.topic, element.partition)
+        bounded = restriction.stop < UNBOUNDED_END
+        if self._consumer is None:
+            try:
+                self._consumer = _reader(self._bootstrap, self._group_id, self._config)
+            except (kerrors.KafkaError, OSError) as exc:
+                if bounded:
+                    raise
+                self._wait_for_broker(element, tracker, finalizer, restriction.start, exc)
+                return
         consumer = self._consumer
         consumer.assign([tp])
         consumer.seek(tp, restriction.start)
-        bounded = restriction.stop < UNBOUNDED_END
         started = time.monotonic()
         emitted = 0
         next_offset = restriction.start
         high_ts = watermark.current_watermark()
         LOG.debug("reading %s[%d] from %d (watermark %s)", element.topic, element.partition, restriction.start, high_ts)
         while True:
-            batch = consumer.poll(timeout_ms=200, max_records=500).get(tp, [])
+            try:
+                batch = consumer.poll(timeout_ms=200, max_records=500).get(tp, [])
+            except (kerrors.KafkaError, OSError) as exc:
+                if bounded:
+                    raise  # a bounded read fails its bundle; the runner retries it
+                self._wait_for_broker(element, tracker, finalizer, next_offset, exc)
+                return
             for rec in batch:
                 if not tracker.try_claim(rec.offset):
                     self._commit_later(finalizer, element.topic, element.partition, next_offset)
@@ -224,7 +265,18 @@ class _ReadSlices(beam.DoFn):
                     tracker.try_claim(restriction.stop)  # marks the slice done even across compaction gaps
                     return
                 continue
-            caught_up = not batch and position >= consumer.end_offsets([tp])[tp]
+            caught_up = False
+            if not batch:
+                # Only the broker's own answer says the partition is caught up: an empty poll is
+                # also what a lost broker looks like, and moving the watermark to the wall clock
+                # then would make every record written during the outage late.
+                try:
+                    end = consumer.end_offsets([tp], timeout_ms=PROBE_TIMEOUT_MS)[tp]
+                except (kerrors.KafkaError, OSError) as exc:
+                    self._wait_for_broker(element, tracker, finalizer, next_offset, exc)
+                    return
+                self._broker_reached(element)
+                caught_up = position >= end
             if caught_up:
                 idle_mark = Timestamp.of(time.time() - self._idle_lag)
                 if high_ts is None or idle_mark > high_ts:
@@ -234,6 +286,36 @@ class _ReadSlices(beam.DoFn):
                 self._commit_later(finalizer, element.topic, element.partition, next_offset)
                 tracker.defer_remainder(Duration.of(1 if caught_up else 0))
                 return
+
+    def _wait_for_broker(self, element: PartitionSlice, tracker, finalizer, next_offset: int, exc: Exception) -> None:
+        """The broker cannot be reached: come back after a backoff with the watermark where it is, or
+        fail the job once the outage has lasted `max_outage_seconds`."""
+        key = (element.topic, element.partition)
+        now = time.monotonic()
+        outage = self._outages.get(key)
+        if outage is None:
+            outage = self._outages[key] = _Outage(now, exc)
+            LOG.error("Kafka outage: cannot read %s[%d] from %s (%r); retrying with backoff, the watermark holds "
+                      "(gives up after %d s)", element.topic, element.partition, self._bootstrap, exc,
+                      self._max_outage)
+        outage.failures += 1
+        outage.last_error = exc
+        self._read_failures.inc()
+        down_for = now - outage.started
+        if down_for >= self._max_outage:
+            raise BrokerUnreachable(
+                f"Kafka at {self._bootstrap} unreachable for {down_for:.0f} s while reading {element.topic}"
+                f"[{element.partition}] at offset {next_offset} ({outage.failures} failed reads, last: {exc!r}); "
+                f"the job stops instead of waiting silently (limit {self._max_outage:.0f} s)") from exc
+        self._commit_later(finalizer, element.topic, element.partition, next_offset)
+        delay = OUTAGE_BACKOFF_S[min(outage.failures, len(OUTAGE_BACKOFF_S)) - 1]
+        tracker.defer_remainder(Duration.of(delay))
+
+    def _broker_reached(self, element: PartitionSlice) -> None:
+        outage = self._outages.pop((element.topic, element.partition), None)
+        if outage is not None:
+            LOG.warning("Kafka outage over: %s[%d] readable again after %.0f s (%d failed reads)", element.topic,
+                        element.partition, time.monotonic() - outage.started, outage.failures)
 
 
 @beam.DoFn.unbounded_per_element()
@@ -268,6 +350,7 @@ class ReadFromKafka(beam.PTransform):
         max_records_per_bundle: int = 5000,
         max_bundle_seconds: float = 5.0,
         idle_watermark_lag_seconds: float = 10.0,
+        max_outage_seconds: float | None = None,
     ) -> None:
         super().__init__()
         if start not in {"committed", "earliest", "latest"}:
@@ -277,6 +360,8 @@ class ReadFromKafka(beam.PTransform):
         self._read = (_ReadSlices if slices is not None else _ReadSlicesForever)(
             bootstrap, group_id, consumer_config or {}, commit_offsets, max_records_per_bundle,
             max_bundle_seconds, idle_watermark_lag_seconds,
+            max_outage_seconds if max_outage_seconds is not None
+            else float(os.environ.get("NEWSBEAM_MAX_KAFKA_OUTAGE_S", MAX_OUTAGE_SECONDS)),
         )
 
     def expand(self, pbegin):
@@ -299,8 +384,8 @@ _REFUSED_FOR_GOOD = (
     kerrors.InvalidRecordError,
     kerrors.CorruptRecordError,
 )
-SEND_ATTEMPTS = 4  # a message failed in its batch is sent alone this many times before the bundle fails
-SEND_BACKOFF_S = 0.5  # doubled after each attempt: 0.5 + 1 + 2 s of waiting in all
+SEND_BACKOFF_S = 0.5  # before a message that failed in its batch is sent alone again; doubled each time
+MAX_SEND_BACKOFF_S = 15.0
 
 
 class _ProduceFn(beam.DoFn):
@@ -319,19 +404,38 @@ class _ProduceFn(beam.DoFn):
         self._config = producer_config
         self._dead_letter_topic = dead_letter_topic
         self._dead_letter_format = dead_letter_format
+        self._max_outage = float(os.environ.get("NEWSBEAM_MAX_KAFKA_OUTAGE_S", MAX_OUTAGE_SECONDS))
         self._producer = None
         self._pending: list[tuple[KafkaMessage, Any]] = []
         self._written = Metrics.counter(NAMESPACE, metric) if metric else None
         self._refused = Metrics.counter(NAMESPACE, "dead_letters_write")
 
     def setup(self) -> None:
-        self._producer = client.producer(self._bootstrap, self._config)
+        self._producer = None  # made on first use: a broker outage must not fail the DoFn's setup
 
     def start_bundle(self) -> None:
         self._pending = []
 
+    def _client(self):
+        """The producer, made now if need be; while the broker cannot be reached, retried with
+        backoff for as long as the reader waits for a lost broker, then the bundle fails."""
+        backoff = SEND_BACKOFF_S
+        deadline = time.monotonic() + self._max_outage
+        while self._producer is None:
+            try:
+                self._producer = client.producer(self._bootstrap, self._config)
+            except (kerrors.KafkaError, OSError) as exc:
+                if time.monotonic() + backoff >= deadline:
+                    raise BrokerUnreachable(f"no producer for {self._topic}: Kafka at {self._bootstrap} unreachable "
+                                            f"for {self._max_outage:.0f} s ({exc!r})") from exc
+                LOG.warning("Kafka outage: cannot connect a producer for %s (%r); again in %.1f s", self._topic,
+                            exc, backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, MAX_SEND_BACKOFF_S)
+        return self._producer
+
     def _send(self, message: KafkaMessage):
-        return self._producer.send(
+        return self._client().send(
             self._topic,
             key=message.key,
             value=message.value,
@@ -342,13 +446,15 @@ class _ProduceFn(beam.DoFn):
     def process(self, message: KafkaMessage):
         try:
             future = self._send(message)
-        except _REFUSED_FOR_GOOD as exc:  # the client refuses before sending (over max_request_size)
+        except Exception as exc:  # refused before sending (over max_request_size, no metadata): sent alone later
             future = exc
         self._pending.append((message, future))
         return ()  # a sink: nothing flows on
 
     def finish_bundle(self) -> None:
-        self._producer.flush()
+        if not self._pending:
+            return
+        self._client().flush()
         failed: list[KafkaMessage] = []
         for message, future in self._pending:
             try:
@@ -375,14 +481,20 @@ class _ProduceFn(beam.DoFn):
         """A fresh producer: kafka-python's idempotent producer, after a batch it could not write,
         aborts every batch still in flight with that batch's error while it bumps its epoch, so
         the error of a record sent next on it would not be that record's own."""
-        self._producer.close(timeout=10)
-        self._producer = client.producer(self._bootstrap, self._config)
+        if self._producer is not None:
+            self._producer.close(timeout=10)
+        self._producer = None
+        self._client()
 
     def _send_alone(self, message: KafkaMessage) -> tuple[KafkaMessage, Exception] | None:
         """None once `message` is written; (message, error) when the broker refuses it for good.
-        Raises once transient failures outlast the retries: the bundle fails and is retried."""
+        Transient failures (a broker outage) are retried with backoff for as long as the reader
+        waits for a lost broker; then this raises, the bundle fails and the job with it."""
         backoff = SEND_BACKOFF_S
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+        deadline = time.monotonic() + self._max_outage
+        attempt = 0
+        while True:
+            attempt += 1
             self._renew_producer()
             try:
                 self._send(message).get(timeout=60)
@@ -391,13 +503,11 @@ class _ProduceFn(beam.DoFn):
                 self._renew_producer()
                 return message, exc
             except Exception as exc:
-                if attempt == SEND_ATTEMPTS or not _transient(exc):
+                if not _transient(exc) or time.monotonic() + backoff >= deadline:
                     raise RuntimeError(f"writing to {self._topic} failed {attempt} times: {exc!r}") from exc
-                LOG.warning("writing to %s failed (%r); attempt %d of %d in %.1f s", self._topic, exc, attempt + 1,
-                            SEND_ATTEMPTS, backoff)
+                LOG.warning("writing to %s failed (%r); attempt %d in %.1f s", self._topic, exc, attempt + 1, backoff)
                 time.sleep(backoff)
-                backoff *= 2
-        return None  # not reached: the last attempt returns or raises
+                backoff = min(backoff * 2, MAX_SEND_BACKOFF_S)
 
     def _write_dead_letters(self, refusals: list[tuple[KafkaMessage, Exception]]) -> None:
         from pipelines.core import codecs
@@ -412,9 +522,9 @@ class _ProduceFn(beam.DoFn):
         for message, exc in refusals:
             letter = write_dead_letter(message, self._topic, type(exc).__name__, str(exc) or type(exc).__name__)
             dead = to_message(letter, codecs.encode("DeadLetter", letter, self._dead_letter_format))
-            futures.append(self._producer.send(self._dead_letter_topic, key=dead.key, value=dead.value,
+            futures.append(self._client().send(self._dead_letter_topic, key=dead.key, value=dead.value,
                                                headers=list(dead.headers), timestamp_ms=dead.timestamp_ms))
-        self._producer.flush()
+        self._client().flush()
         for future in futures:
             future.get(timeout=60)  # a dead-letter topic that cannot be written fails the bundle
         self._refused.inc(len(futures))

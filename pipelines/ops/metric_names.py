@@ -62,6 +62,7 @@ def _build() -> dict[str, Metric]:
         Metric("dedup_story_state_bytes", "bytes written to per-story state (members, canonical member)"),
         Metric("dedup_state_bytes_transient", "bytes written to dedup state kept only until a decision"),
         Metric("dedup_docs", "documents (articles and related items) entering dedup"),
+        Metric("kafka_read_failures", "streaming reads that could not reach Kafka (a broker outage); each backs off"),
         Metric("records_late", "raw records older than the allowed lateness: written as articles, in no story"),
         Metric("extract_latency_ms", "extraction time per page (ms)", kind="latency"),
         Metric("event_latency_ms", "record time to article write (ms)", kind="latency"),

@@ -32,9 +32,20 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         result.exporter = start_for_job(result, job, job.metrics_port)
     if wait:
         state = result.wait_until_finish()
-        if bounded and job.commit_offsets and job.group_id and state == PipelineState.DONE:
+        ended_well = state == PipelineState.DONE if bounded else state == PipelineState.CANCELLED
+        if not ended_well:
+            # Never success unless it finished: a streaming job has no end of its own (only a
+            # cancel ends it), and Prism has reported DONE for one whose reader had failed.
+            raise JobEnded(f"the {job.mode} job on {job.runner} ended in state {state}"
+                           + ("" if bounded else " without being cancelled: its input has no end")
+                           + "; see the job's log for the reason")
+        if bounded and job.commit_offsets and job.group_id:
             commit_slices(job.bootstrap, job.group_id, slices, job.consumer_config)
     return result
+
+
+class JobEnded(RuntimeError):
+    """A job that was waited for did not finish as it should (`newsbeam run` exits non-zero)."""
 
 
 def cancel(result: PipelineResult, timeout_s: float = 60.0) -> str:

@@ -1,0 +1,172 @@
+"""A streaming job outlives a broker outage: its reader backs off and retries, holds its watermark
+(it cannot know what it has not read), counts and logs the outage, and resumes where it stopped.
+
+The broker here is the test's own (stopped and started on the same port and data), never the
+session broker other tests use."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import JobSettings, Topics
+from pipelines.kafka import broker as kb
+from pipelines.kafka.admin import create_topics
+from pipelines.kafka.ledger import read_ledger
+from pipelines.kafka.produce import page_message, produce
+from pipelines.ops.lag import consumer_lag, summarize
+from pipelines.runners.launch import cancel, counters, run
+
+pytestmark = pytest.mark.integration
+
+
+def _pages(first: int, n: int, fetched_at: int) -> list:
+    return [page_message({
+        "url": f"https://news.example/outage/{i}", "source": "outage", "fetched_at": fetched_at + i,
+        "published_at": None, "content_type": "text/plain", "charset": "utf-8", "headers": {},
+        "body": f"Report number {i} on the ferry strike and the talks at the port.\n".encode() * 8,
+    }) for i in range(first, first + n)]
+
+
+def _accounted(bootstrap: str, topics: Topics) -> int:
+    ledger = read_ledger(bootstrap, topics)
+    return ledger.articles + ledger.dead_input
+
+
+def _wait(condition, deadline: float, what: str) -> None:
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(1)
+
+
+@pytest.fixture
+def own_broker(kafka_broker, tmp_path: Path):
+    if getattr(kafka_broker, "pid", None) is None:
+        pytest.skip("stops and starts a broker of its own: needs the local broker (not NEWSBEAM_TEST_BOOTSTRAP)")
+    port = kb.free_port()
+    handle = kb.start(tmp_path / "data", port=port, timeout=120)
+    holder = {"handle": handle, "data": tmp_path / "data", "port": port}
+    yield holder
+    if holder["handle"] is not None:
+        kb.stop(holder["handle"])
+
+
+def test_prism_streaming_survives_a_broker_outage(own_broker) -> None:
+    bootstrap = own_broker["handle"].bootstrap
+    topics = Topics(prefix="outage.")
+    create_topics(bootstrap, topics, partitions=2)
+    group = "outage-group"
+    now = int(time.time() * 1000)
+    before, after = _pages(0, 8, now - 120_000), _pages(8, 8, now - 60_000)
+    produce(bootstrap, topics.raw, before, progress=False)
+    result = run(JobSettings(bootstrap=bootstrap, topics=topics, group_id=group, runner="PrismRunner",
+                             mode="streaming", allowed_lateness_ms=5_000), wait=False)
+    try:
+        deadline = time.monotonic() + 100
+        _wait(lambda: _accounted(bootstrap, topics) >= len(before), deadline, "the job did not read the first pages")
+
+        kb.stop(own_broker["handle"])
+        own_broker["handle"] = None
+        time.sleep(25)  # longer than the reader's probe timeout and a few backoffs
+        assert str(result.state).endswith("RUNNING"), f"the job must wait for the broker, not end: {result.state}"
+
+        own_broker["handle"] = kb.start(own_broker["data"], port=own_broker["port"], timeout=120)
+        assert own_broker["handle"].bootstrap == bootstrap
+        produce(bootstrap, topics.raw, after, progress=False)
+        deadline = time.monotonic() + 100
+        _wait(lambda: _accounted(bootstrap, topics) >= len(before) + len(after), deadline,
+              "the job did not resume reading after the broker came back")
+        _wait(lambda: summarize(consumer_lag(bootstrap, topics.raw, group))["lag"] == 0, deadline,
+              "offsets were not committed after the outage")
+        assert str(result.state).endswith("RUNNING")
+        assert counters(result).get("kafka_read_failures", 0) > 0, "the outage must show in the job's metrics"
+    finally:
+        state = cancel(result)
+    assert state in {"CANCELLED", "CANCELLING"}
+    ledger = read_ledger(bootstrap, topics)
+    assert ledger.holds, ledger.describe()
+    assert ledger.raw == len(before) + len(after)
+
+
+def _read_once(reader, start: int, watermark_at):
+    """One call of the streaming reader's process body, as a runner makes it: records out, the
+    watermark after, and what it deferred (residual restriction, delay)."""
+    from apache_beam.io.restriction_trackers import OffsetRange
+    from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+    from apache_beam.runners.sdf_utils import RestrictionTrackerView, ThreadsafeRestrictionTracker
+
+    from pipelines.beam.kafka_io import _PartitionTracker
+    from pipelines.core.records import UNBOUNDED_END, PartitionSlice
+
+    tracker = ThreadsafeRestrictionTracker(_PartitionTracker(OffsetRange(start, UNBOUNDED_END)))
+    watermark = ManualWatermarkEstimator(watermark_at)
+    element = PartitionSlice("outage.news.pages.raw.v1", 0, start, UNBOUNDED_END)
+    records = list(reader._read(element, RestrictionTrackerView(tracker), watermark, None))
+    return records, watermark.current_watermark(), tracker.deferred_status()
+
+
+def test_a_reader_that_loses_the_broker_holds_its_watermark_backs_off_and_gives_up(own_broker) -> None:
+    from apache_beam.utils.timestamp import Timestamp
+
+    from pipelines.beam.kafka_io import OUTAGE_BACKOFF_S, BrokerUnreachable, _ReadSlicesForever
+
+    bootstrap = own_broker["handle"].bootstrap
+    topics = Topics(prefix="outage.")
+    create_topics(bootstrap, topics, partitions=1)
+    old = int(time.time() * 1000) - 3_600_000
+    produce(bootstrap, topics.raw, _pages(0, 3, old), progress=False)
+    reader = _ReadSlicesForever(bootstrap, None, {}, False, 5000, 5.0, 10.0, max_outage_seconds=12)
+    reader.setup()
+    try:
+        records, mark, (residual, _delay) = _read_once(reader, 0, None)
+        assert [r.value.offset for r in records] == [0, 1, 2]
+        assert mark > Timestamp.of(old / 1000 + 600), "caught up on a live broker: the idle watermark moves on"
+
+        kb.stop(own_broker["handle"])
+        own_broker["handle"] = None
+        held = Timestamp.of(old / 1000)
+        records, after, (residual, delay) = _read_once(reader, 3, held)
+        assert records == [] and after == held, "no answer from the broker must not move the watermark"
+        assert residual.stop > residual.start == 3 and abs(delay.micros / 1e6 - OUTAGE_BACKOFF_S[0]) < 0.5
+        _, _, (_, delay) = _read_once(reader, 3, held)
+        assert abs(delay.micros / 1e6 - OUTAGE_BACKOFF_S[1]) < 0.5, "backs off further on each failed read"
+        time.sleep(2)
+        with pytest.raises(BrokerUnreachable, match="unreachable for .* s while reading"):
+            _read_once(reader, 3, held)
+    finally:
+        reader.teardown()
+
+
+def test_newsbeam_run_exits_non_zero_with_the_reason_when_the_broker_stays_away(own_broker, tmp_path: Path) -> None:
+    """`newsbeam run` in streaming mode on Prism: the broker goes away for longer than the job may
+    wait (NEWSBEAM_MAX_KAFKA_OUTAGE_S=10 here); the command ends non-zero and says why."""
+    import os
+    import subprocess
+    import sys
+
+    bootstrap = own_broker["handle"].bootstrap
+    topics = Topics(prefix="gone.")
+    create_topics(bootstrap, topics, partitions=1)
+    produce(bootstrap, topics.raw, _pages(0, 3, int(time.time() * 1000) - 60_000), progress=False)
+    env = dict(os.environ, NEWSBEAM_MAX_KAFKA_OUTAGE_S="10", PYTHONPATH=str(Path(__file__).parent.parent))
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        job = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli.main", "run", "--bootstrap", bootstrap, "--prefix", topics.prefix,
+             "--group-id", "gone", "--runner", "PrismRunner", "--mode", "streaming", "--allowed-lateness-s", "5"],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 100
+            _wait(lambda: _accounted(bootstrap, topics) >= 3, deadline, "the job did not read its input")
+            kb.stop(own_broker["handle"])
+            own_broker["handle"] = None
+            rc = job.wait(timeout=120)
+        finally:
+            if job.poll() is None:
+                job.kill()
+                job.wait()
+    text = log.read_text()
+    assert rc != 0, text[-3000:]
+    assert "unreachable for" in text and "the job stops instead of waiting silently" in text, text[-3000:]
