@@ -34,7 +34,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from kafka import errors as kerrors
 
 from pipelines.config import MAX_FUTURE_TIMESTAMP_MS, NAMESPACE
-from pipelines.core.dead_letters import to_message, write_dead_letter
+from pipelines.core.dead_letters import SOURCE_HEADER, source_coordinates, to_message, write_dead_letter
 from pipelines.core.limits import writable_timestamp
 from pipelines.core.records import UNBOUNDED_END, KafkaMessage, KafkaRecord, PartitionSlice
 from pipelines.kafka import client
@@ -435,11 +435,14 @@ class _ProduceFn(beam.DoFn):
         return self._producer
 
     def _send(self, message: KafkaMessage):
+        headers = list(message.headers)
+        if message.source is not None:
+            headers.append((SOURCE_HEADER, source_coordinates(message.source)))  # lineage for the ledger
         return self._client().send(
             self._topic,
             key=message.key,
             value=message.value,
-            headers=list(message.headers) or None,
+            headers=headers or None,
             timestamp_ms=writable_timestamp(message.timestamp_ms, int(time.time() * 1000), MAX_FUTURE_TIMESTAMP_MS),
         )
 

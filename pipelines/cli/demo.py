@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipelines.config import JobSettings, Topics
 from pipelines.core import codecs
-from pipelines.kafka.ledger import read_ledger
+from pipelines.kafka.ledger import final_stories, read_ledger
 from pipelines.kafka.topics import count, dead_letter_reasons, read_all
 from pipelines.runners.launch import counters, run
 
@@ -25,7 +25,7 @@ def summarize(bootstrap: str, topics: Topics, job_counters: dict[str, int], show
     _section("records per topic")
     for topic, n in counts.items():
         print(f"  {topic:<28} {n:>6}")
-    _section("ledger")
+    _section("ledger (by key)")
     print("  " + read_ledger(bootstrap, topics).describe())
     print("  counters: " + ", ".join(f"{k}={v}" for k, v in sorted(job_counters.items())))
     _section("dead letters by stage / reason")
@@ -41,17 +41,6 @@ def summarize(bootstrap: str, topics: Topics, job_counters: dict[str, int], show
         print(textwrap.indent(textwrap.fill(article["body"][:300] + "…", 96), "  | "))
     _stories_and_links(bootstrap, topics, show)
     return counts
-
-
-def final_stories(bootstrap: str, topic: str) -> dict[str, dict]:
-    """The newest upsert of every story (what compaction keeps), keyed by story_id."""
-    latest: dict[str, dict] = {}
-    for record in read_all(bootstrap, topic):
-        story = codecs.decode("Story", record.value)
-        old = latest.get(story["story_id"])
-        if old is None or (story["version"], story["merged_into"] or "") >= (old["version"], old["merged_into"] or ""):
-            latest[story["story_id"]] = story
-    return latest
 
 
 def _stories_and_links(bootstrap: str, topics: Topics, show: int) -> None:

@@ -36,13 +36,22 @@ def dead_letter(record: KafkaRecord, stage: str, error_class: str, reason: str) 
     }
 
 
+# Header on every article: the raw record it was made of, as `topic/partition/offset` (the key a
+# dead letter of that record would have), so the ledger can match each raw record to its outcome.
+SOURCE_HEADER = "newsbeam.source"
+
+
+def source_coordinates(source: SourceRecord) -> bytes:
+    return f"{source.topic}/{source.partition}/{source.offset}".encode()
+
+
 def dead_letter_key(letter: dict) -> bytes:
     """Topic/partition/offset: one failed input, one key, however often it is replayed. A refused
     output of no single input (a story version) has no offset (-1) and is named by its own key."""
     if letter["source_offset"] < 0:
         own_key = (letter["original_key"] or b"").decode("utf-8", "replace")
         return f"{letter['source_topic']}/key/{own_key}".encode()
-    return f"{letter['source_topic']}/{letter['source_partition']}/{letter['source_offset']}".encode()
+    return source_coordinates(SourceRecord(letter["source_topic"], letter["source_partition"], letter["source_offset"]))
 
 
 def dead_letter_headers(letter: dict) -> tuple[tuple[str, bytes], ...]:
