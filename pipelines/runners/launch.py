@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import apache_beam as beam
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
@@ -10,6 +20,10 @@ from pipelines.beam.kafka_io import commit_slices, plan_slices
 from pipelines.beam.sdk_patches import install as install_sdk_patches
 from pipelines.config import NAMESPACE, JobSettings
 from pipelines.runners.options import beam_options
+
+LOG = logging.getLogger(__name__)
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
 
 
 def run(job: JobSettings, wait: bool = True) -> PipelineResult:
@@ -25,6 +39,7 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     p = beam.Pipeline(options=beam_options(job))
     install_sdk_patches(p.options.get_all_options()["runner"])  # the runner chosen (streaming Direct is Prism)
     build(p, job, slices)
+    children_die_with_launcher()
     result = p.run()
     if job.metrics_port is not None:
         from pipelines.ops.metrics_export import start_for_job
@@ -71,3 +86,47 @@ def counters(result: PipelineResult) -> dict[str, int]:
         value = counter.committed if counter.committed is not None else counter.attempted
         out[counter.key.metric.name] = out.get(counter.key.metric.name, 0) + int(value or 0)
     return out
+
+
+def _die_with(parent_pid: int, libc: Any) -> Callable[[], None]:
+    """A preexec_fn: the child gets SIGKILL when the thread that started it ends (with its process,
+    on `kill -9` too), and exits at once if that already happened before the request took."""
+
+    def in_child() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+    return in_child
+
+
+class _SubprocessTiedToLauncher:
+    """Stands in for the `subprocess` module inside Beam's subprocess_server, which starts Prism
+    and the Flink job server JVM: every Popen there gets a parent-death signal. Anything else is
+    the real module."""
+
+    def __init__(self, real: Any, libc: Any) -> None:
+        self._real = real
+        self._libc = libc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def Popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen:  # noqa: N802 - the module's own name
+        kwargs.setdefault("preexec_fn", _die_with(os.getpid(), self._libc))
+        return self._real.Popen(*args, **kwargs)
+
+
+def children_die_with_launcher() -> bool:
+    """Tie the runner processes Beam starts (Prism, the Flink job server JVM) to this process, so a
+    `kill -9` of `newsbeam run` leaves no orphan holding ports and memory. Linux only; and only
+    from the main thread, because the kernel sends the signal when the *thread* that started the
+    child ends, and Beam reuses a started job server for later pipelines of the process."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return False
+    from apache_beam.utils import subprocess_server
+
+    if not isinstance(subprocess_server.subprocess, _SubprocessTiedToLauncher):
+        libc = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: the child only calls it
+        subprocess_server.subprocess = _SubprocessTiedToLauncher(subprocess_server.subprocess, libc)
+    return True
