@@ -393,9 +393,10 @@ class _ProduceFn(beam.DoFn):
 
     A message the broker refuses for good (_REFUSED_FOR_GOOD: too large for the topic, a timestamp
     or record it will never accept) becomes a `write` dead letter on the dead-letter topic instead
-    of failing its bundle on every retry; it is sent alone first, since Kafka refuses a batch as a
-    whole. Any other failure is retried with backoff, then fails the bundle, which the runner
-    retries (writes are keyed and deterministic, so a retried bundle rewrites the same records)."""
+    of failing its bundle on every retry. A failed message is first sent again alone on a fresh
+    producer (`_renew_producer` says why), so only its own refusal counts. Any other failure is
+    retried with backoff, then fails the bundle, which the runner retries (writes are keyed and
+    deterministic, so a retried bundle rewrites the same records)."""
 
     def __init__(self, bootstrap: str, topic: str, producer_config: dict[str, Any], metric: str | None,
                  dead_letter_topic: str | None, dead_letter_format: str) -> None:
