@@ -40,6 +40,7 @@ class Ledger:
     in_several_stories: tuple[str, ...] = ()  # articles that are members of more than one final story
     stories_checked: bool = True
     by_source: bool = True  # False when articles carry no source header (written before it existed)
+    refused_outputs: int = 0  # `write` letters of story or link versions the broker refused
 
     @property
     def inputs_hold(self) -> bool:
@@ -64,6 +65,8 @@ class Ledger:
                 f"redelivered, or the same page again")
         if self.stories_checked:
             text += ", every on-time article in exactly one final story" if self.stories_hold else ""
+        if self.refused_outputs:
+            text += f", {self.refused_outputs} story or link versions refused by the broker (write letters)"
         text += ")"
         for label, keys in (("unaccounted raw records", self.unaccounted),
                             ("raw records accounted twice", self.twice_accounted),
@@ -81,6 +84,14 @@ def dead_letter_stage(record: Any) -> str:
 def _source_of(record: Any) -> str | None:
     value = dict(record.headers or ()).get(SOURCE_HEADER)
     return value.decode() if value else None
+
+
+def _is_raw_coordinate(key: str, raw_topic: str) -> bool:
+    """`<raw topic>/<partition>/<offset>`: a dead letter of one raw record (topic names hold no "/")."""
+    if not key.startswith(raw_topic + "/"):
+        return False
+    parts = key[len(raw_topic) + 1:].split("/")
+    return len(parts) == 2 and all(part.isdigit() for part in parts)
 
 
 def final_stories(bootstrap: str, topic: str, client_config: Mapping[str, Any] | None = None) -> dict[str, dict]:
@@ -110,7 +121,10 @@ def read_ledger(bootstrap: str, topics: Topics, *, check_stories: bool = True,
     input_letters = [r for r in letters if dead_letter_stage(r) in INPUT_STAGES]
     dedup_letters = [r for r in letters if dead_letter_stage(r) == DEDUP_STAGE]
     article_keys = {r.key for r in article_records}
-    letter_keys = {r.key.decode() for r in input_letters}
+    # Input letters stand for raw records; a `write` letter of a story or link version (keyed
+    # `<sink topic>/key/<own key>`) stands for no raw record and is counted apart.
+    letter_keys = {r.key.decode() for r in input_letters if _is_raw_coordinate(r.key.decode(), topics.raw)}
+    refused_outputs = len({r.key for r in input_letters} - {k.encode() for k in letter_keys})
     redelivered = _redelivered(r.key for r in article_records) + _redelivered(r.key for r in letters)
 
     sources = [_source_of(r) for r in article_records]
@@ -144,5 +158,5 @@ def read_ledger(bootstrap: str, topics: Topics, *, check_stories: bool = True,
         dead_dedup=len({r.key for r in dedup_letters}),
         redelivered=redelivered, unaccounted=tuple(unaccounted), twice_accounted=tuple(twice),
         storyless=tuple(storyless), in_several_stories=tuple(several), stories_checked=check_stories,
-        by_source=by_source,
+        by_source=by_source, refused_outputs=refused_outputs,
     )
