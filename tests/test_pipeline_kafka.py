@@ -79,7 +79,7 @@ def test_bounded_run_ledger_and_dead_letters(kafka_broker, topics, feed, runner)
     assert {"__connect.errors.offset", "__connect.errors.stage", "__connect.errors.class.name"} <= set(headers)
 
     # Every article founds or joins exactly one story (the second half of the ledger).
-    from pipelines.cli.demo import final_stories
+    from pipelines.kafka.ledger import final_stories
 
     stories = final_stories(bootstrap, topics.stories)
     members: dict[str, str] = {}
@@ -169,7 +169,7 @@ def _undecided_articles(bootstrap: str, topics: Topics) -> set[str]:
     """The second half of the ledger in streaming: each article ends up a story member or, once an idle
     partition's watermark has moved on to the wall clock, one `dedup` dead letter saying why. Returns the
     articles that are neither yet."""
-    from pipelines.cli.demo import final_stories
+    from pipelines.kafka.ledger import final_stories
 
     articles_by_url = {a["url"]: a["page_id"] for a in
                        (codecs.decode("Article", r.value) for r in read_all(bootstrap, topics.articles))}

@@ -69,7 +69,15 @@ def unpatched(monkeypatch):
     monkeypatch.setattr(sdk_patches, "_refused", False)
 
 
-@pytest.mark.parametrize("runner", ["DirectRunner", "PrismRunner", "FlinkRunner"])
+def test_prism_keeps_the_sdks_own_state_commit(unpatched):
+    assert sdk_patches.install("FlinkRunner") and sdk_patches.installed() == ("state_cache_weights", "state_commits")
+    for _ in range(2):
+        assert sdk_patches.install("PrismRunner") is True
+        assert sdk_patches.installed() == ("state_cache_weights",)
+    assert bundle_processor.FnApiUserStateContext.commit is sdk_patches._SDK_COMMIT
+
+
+@pytest.mark.parametrize("runner", ["DirectRunner", "FlinkRunner"])
 def test_install_replaces_the_sdk_hooks_for_a_portable_runner_and_is_idempotent(unpatched, runner):
     for _ in range(2):
         assert sdk_patches.install(runner) is True

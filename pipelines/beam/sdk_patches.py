@@ -116,8 +116,20 @@ def _install_state_commits() -> None:
     bundle_processor.FnApiUserStateContext.commit = _pipelined_commit
 
 
+_SDK_COMMIT = bundle_processor.FnApiUserStateContext.commit
+
+
+def _remove_state_commits() -> None:
+    if bundle_processor.FnApiUserStateContext.commit is _pipelined_commit:
+        bundle_processor.FnApiUserStateContext.commit = _SDK_COMMIT
+
+
 _INSTALLERS = {"state_cache_weights": _install_cache_weights, "state_commits": _install_state_commits}
 PORTABLE_RUNNERS = frozenset({"DirectRunner", "PrismRunner", "FlinkRunner", "PortableRunner"})
+# Prism answers state requests of one bundle out of the order they were sent in when they are
+# pipelined: two Prism streaming runs of the same input then differed in final stories more often
+# with the pipelined commit than without (docs/decisions-resilience.md). Prism keeps the SDK's commit.
+WITHOUT_STATE_COMMITS = frozenset({"PrismRunner"})
 _refused = False  # the version warning is logged once per process
 
 
@@ -139,7 +151,10 @@ def install(runner: str) -> bool:
                         "against it and pipelines/versions.py updated", BEAM_VERSION, running)
             _refused = True
         return False
-    for install_patch in _INSTALLERS.values():
+    for name, install_patch in _INSTALLERS.items():
+        if name == "state_commits" and runner in WITHOUT_STATE_COMMITS:
+            _remove_state_commits()  # in-process runners share the SDK: a Flink or DirectRunner job may have set it
+            continue
         install_patch()
     return True
 
