@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import orjson
@@ -84,7 +85,13 @@ def cli_run(args: argparse.Namespace) -> int:
         allowed_lateness_ms=int(args.allowed_lateness_s * 1000),
         extra_beam_args=args.beam_args,
     )
-    result = run(job, wait=True)
+    from pipelines.runners.launch import JobEnded
+
+    try:
+        result = run(job, wait=True)
+    except JobEnded as exc:  # a bounded job that did not finish, a streaming job that stopped by itself
+        print(f"newsbeam run: {exc}", file=sys.stderr)
+        return 1
     print(orjson.dumps({"state": str(result.state), "counters": counters(result)}).decode())
     return 0
 
