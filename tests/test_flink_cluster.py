@@ -89,6 +89,19 @@ def test_bounded_run_at_parallelism_two_equals_the_direct_runner(kafka_broker, c
     assert max(v["parallelism"] for v in detail["vertices"]) == 2
 
 
+def _sdk_workers() -> list[int]:
+    """Pids of SDK worker processes started by the project's worker pool."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"pipelines.runners.worker_pool" in args and b"sdk-worker" in args:
+            found.append(int(cmdline.parent.name))
+    return found
+
+
 def _wait(condition, timeout_s: float, what: str, every_s: float = 2.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -124,6 +137,10 @@ def test_a_killed_taskmanager_is_replaced_and_the_job_restores_from_its_checkpoi
               "the same final stories as the failure-free run")
     finally:
         cancel(result)
+    # Cancelled on the cluster too (Beam's job server alone left it running there), and no SDK
+    # worker outlives it: not the killed TaskManager's, not the failed attempt's.
+    assert flink_cluster.status()["jobs_running"] == 0
+    _wait(lambda: not _sdk_workers(), 60, "the job's SDK workers to exit")
     # By key: a restore from a checkpoint re-reads the records after it, so some messages are
     # written twice, identical and under the same keys (at-least-once input, keyed output).
     ledger = read_ledger(bootstrap, topics)

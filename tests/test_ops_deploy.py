@@ -78,9 +78,9 @@ def test_flink_session_deployment():
     tm = spec["taskManager"]["podTemplate"]["spec"]
     pool = container(tm, "beam-worker-pool")
     assert pool["image"].endswith("/newsbeam/worker:0.1.0")
-    assert pool["args"] == ["--service-port=50000", "--state-cache-mb=256"]
+    assert pool["args"] == ["--service-port=50000", "--state-cache-mb=256", "--flink-rest=newsbeam-rest.newsbeam:8081"]
     assert pool_settings(pool["args"]) == {"port": 50000, "bind": "127.0.0.1", "state_cache_size": 256 << 20,
-                                           "container_executable": None}
+                                           "container_executable": None, "flink_rest": "newsbeam-rest.newsbeam:8081"}
     assert [p["containerPort"] for p in pool["ports"]] == [50000]
     main = container(tm, "flink-main-container")
     assert {"name": "metrics", "containerPort": int(conf["metrics.reporter.prom.port"])} in main["ports"]

@@ -89,3 +89,40 @@ def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_
         pool = worker_pool or os.environ.get("NEWSBEAM_WORKER_POOL", "localhost:50000")
         args += ["--environment_type=EXTERNAL", f"--environment_config={pool}"]
     return args
+
+
+EMBEDDED_MASTERS = ("[local]", "[auto]")
+_ENDED = {"CANCELED", "FINISHED", "FAILED"}
+
+
+def on_cluster(flink_master: str) -> bool:
+    """Whether `flink_master` is a cluster's REST address rather than the embedded mini cluster."""
+    return flink_master not in EMBEDDED_MASTERS
+
+
+def cancel_cluster_job(flink_master: str, job_name: str, timeout_s: float = 60.0) -> list[str]:
+    """Cancel the jobs named `job_name` still running on the cluster at `flink_master`, through
+    Flink's REST API, and wait until they have ended; returns their Flink job ids.
+
+    Why: Beam's Flink job server cancels only its own invocation; a job it submitted to a remote
+    cluster went on running there (and its SDK workers with it) after the launcher cancelled."""
+    import json
+    import time
+    import urllib.request
+
+    base = "http://" + flink_master.removeprefix("http://").rstrip("/")
+
+    def jobs() -> list[dict]:
+        with urllib.request.urlopen(f"{base}/jobs/overview", timeout=5) as response:
+            return [j for j in json.loads(response.read())["jobs"] if j["name"] == job_name]
+
+    mine = [j["jid"] for j in jobs() if j["state"] not in _ENDED]
+    for jid in mine:
+        request = urllib.request.Request(f"{base}/jobs/{jid}?mode=cancel", method="PATCH")
+        urllib.request.urlopen(request, timeout=5).close()
+    deadline = time.monotonic() + timeout_s
+    while any(j["state"] not in _ENDED for j in jobs() if j["jid"] in mine):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Flink jobs {mine} named {job_name} did not end within {timeout_s:.0f} s of cancel")
+        time.sleep(0.5)
+    return mine

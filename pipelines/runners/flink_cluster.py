@@ -246,7 +246,8 @@ def start(taskmanagers: int = 2, slots: int = 1, timeout: float = 120.0) -> Clus
         if (home / "conf" / name).exists():
             shutil.copy2(home / "conf" / name, base / "conf" / name)
     env = _environment(home, base)
-    pool_pid = _launch([sys.executable, "-m", WORKER_POOL_MODULE, "--service-port", str(pool_port)],
+    pool_pid = _launch([sys.executable, "-m", WORKER_POOL_MODULE, "--service-port", str(pool_port),
+                        "--flink-rest", f"{HOST}:{rest_port}"],
                        dict(os.environ), base / "log" / "worker-pool.out")
     jobmanager = _launch([str(home / "bin" / "jobmanager.sh"), "start-foreground"], env,
                          base / "log" / "jobmanager.out")

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -36,11 +37,14 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         raise ValueError("a bounded run commits its offsets when it finishes: run it with wait=True")
     slices = plan_slices(job.bootstrap, job.topics.raw, job.group_id, job.start, True, job.consumer_config) \
         if bounded else None
-    p = beam.Pipeline(options=beam_options(job))
+    options = beam_options(job)
+    cluster_job = _name_cluster_job(job, options)
+    p = beam.Pipeline(options=options)
     install_sdk_patches(p.options.get_all_options()["runner"])  # the runner chosen (streaming Direct is Prism)
     build(p, job, slices)
     children_die_with_launcher()
     result = p.run()
+    result.cluster_job = cluster_job
     if job.metrics_port is not None:
         from pipelines.ops.metrics_export import start_for_job
 
@@ -59,6 +63,21 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     return result
 
 
+def _name_cluster_job(job: JobSettings, options: Any) -> tuple[str, str] | None:
+    """(REST address, job name) of a job submitted to a Flink cluster, so that `cancel` can find it
+    there; the name is the job's own (`--job_name`) or one made unique here."""
+    from pipelines.runners.flink import on_cluster
+
+    if job.runner != "FlinkRunner" or not on_cluster(job.flink_master):
+        return None
+    from apache_beam.options.pipeline_options import GoogleCloudOptions
+
+    naming = options.view_as(GoogleCloudOptions)
+    if not naming.job_name:
+        naming.job_name = f"newsbeam-{uuid.uuid4().hex[:12]}"
+    return job.flink_master, naming.job_name
+
+
 class JobEnded(RuntimeError):
     """A job that was waited for did not finish as it should (`newsbeam run` exits non-zero)."""
 
@@ -67,12 +86,18 @@ def cancel(result: PipelineResult, timeout_s: float = 60.0) -> str:
     """Cancel a running (streaming) job and wait for it to stop; returns the final state name.
 
     Portable runners report a cancelled job by raising from wait_until_finish; that is the
-    expected outcome here, not an error."""
+    expected outcome here, not an error. A job on a Flink cluster is also cancelled there
+    (`flink.cancel_cluster_job`): Beam's job server stops only its own side of it."""
     result.cancel()
     try:
         state = result.wait_until_finish(duration=int(timeout_s * 1000))
     except RuntimeError:
         state = result.state
+    cluster_job = getattr(result, "cluster_job", None)
+    if cluster_job is not None:
+        from pipelines.runners.flink import cancel_cluster_job
+
+        cancel_cluster_job(*cluster_job, timeout_s=timeout_s)
     if state not in (PipelineState.CANCELLED, PipelineState.CANCELLING, PipelineState.DONE):
         raise RuntimeError(f"job did not stop cleanly: {state}")
     return str(state)

@@ -13,6 +13,7 @@ each TaskManager (deploy/docker, deploy/k8s).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shlex
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -40,6 +42,7 @@ LOOPBACK = "127.0.0.1"
 STARTUP_GRACE_S = 3.0  # a worker still running after this has passed its imports and dialled the runner
 STOP_GRACE_S = 5.0  # how long StopWorker waits for the worker of a closed control stream to go
 REAP_EVERY_S = 10.0
+ENDED_JOB_STATES = frozenset({"FINISHED", "CANCELED", "FAILED"})
 
 
 def pool_settings(argv: list[str] | None = None) -> dict:
@@ -52,6 +55,8 @@ def pool_settings(argv: list[str] | None = None) -> dict:
                         help="SDK state cache per worker process (env NEWSBEAM_STATE_CACHE_MB)")
     parser.add_argument("--bind", default=LOOPBACK,
                         help="address to listen on (default %(default)s: only this host's TaskManagers)")
+    parser.add_argument("--flink-rest", default=None, metavar="HOST:PORT",
+                        help="the Flink cluster's REST address: workers are stopped once it runs no job")
     parser.add_argument("--container-executable", default=None,
                         help="a Beam SDK container boot binary, when workers must start through one "
                              "(its workers run without the SDK patches)")
@@ -59,7 +64,7 @@ def pool_settings(argv: list[str] | None = None) -> dict:
     if args.state_cache_mb < 0:
         parser.error("--state-cache-mb must be >= 0")
     return {"port": args.port, "bind": args.bind, "state_cache_size": args.state_cache_mb << 20,
-            "container_executable": args.container_executable}
+            "container_executable": args.container_executable, "flink_rest": args.flink_rest}
 
 
 def write_worker_launcher(directory: Path, state_cache_size: int) -> Path:
@@ -102,11 +107,15 @@ class WorkerPool(BeamFnExternalWorkerPoolServicer):
       control endpoint no longer answers); a reaper does the same for workers whose TaskManager
       died without asking;
     * a worker that exits at once is reported to the runner with its own error output, so the job
-      fails with the worker's reason instead of waiting in INITIALIZING."""
+      fails with the worker's reason instead of waiting in INITIALIZING;
+    * given the cluster's REST address, the reaper stops every worker once the cluster runs no
+      job: after a restore, Beam's Flink runner kept the environment of the failed attempt on the
+      surviving TaskManager (its control endpoint still answering) until the TaskManager exited."""
 
-    def __init__(self, launcher: str, log_dir: Path) -> None:
+    def __init__(self, launcher: str, log_dir: Path, flink_rest: str | None = None) -> None:
         self._launcher = launcher
         self._log_dir = log_dir
+        self._flink_rest = flink_rest
         self._started = 0
         self._workers: dict[tuple[str, str], subprocess.Popen] = {}
         self._lock = threading.Lock()
@@ -158,9 +167,14 @@ class WorkerPool(BeamFnExternalWorkerPoolServicer):
             kill_process_gracefully(process)
 
     def reap(self) -> None:
-        """Stop workers whose runner is gone (a TaskManager killed without a StopWorker)."""
+        """Stop workers whose runner is gone (a TaskManager killed without a StopWorker), and all
+        of them when the cluster runs no job."""
         with self._lock:
             keys = list(self._workers.items())
+        if keys and self._flink_rest and _runs_no_job(self._flink_rest):
+            LOG.info("the Flink cluster at %s runs no job: stopping its %d workers", self._flink_rest, len(keys))
+            self.stop_all()
+            return
         for key, process in keys:
             if process.poll() is not None or not _answers(key[1]):
                 self._stop(key)
@@ -182,10 +196,22 @@ def _answers(url: str) -> bool:
         return False
 
 
-def serve(port: int, launcher: str, log_dir: Path, bind: str = LOOPBACK) -> tuple[WorkerPool, grpc.Server, int]:
+def _runs_no_job(flink_rest: str) -> bool:
+    """Whether the Flink cluster at `flink_rest` answers and has no job that has not ended (False
+    when it cannot be asked: never stop workers on a guess)."""
+    try:
+        with urllib.request.urlopen(f"http://{flink_rest}/jobs/overview", timeout=5) as response:
+            jobs = json.loads(response.read())["jobs"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return all(job.get("state") in ENDED_JOB_STATES for job in jobs)
+
+
+def serve(port: int, launcher: str, log_dir: Path, bind: str = LOOPBACK,
+          flink_rest: str | None = None) -> tuple[WorkerPool, grpc.Server, int]:
     """Start the pool's gRPC service on `bind:port` (port 0: any free one); returns the bound port.
     Each worker's output goes to a file of its own under `log_dir`."""
-    pool = WorkerPool(launcher, log_dir)
+    pool = WorkerPool(launcher, log_dir, flink_rest)
     server = grpc.server(thread_pool_executor.shared_unbounded_instance(),
                          options=[("grpc.http2.max_pings_without_data", 0), ("grpc.http2.max_ping_strikes", 0)])
     bound = server.add_insecure_port(f"{bind}:{port}")
@@ -198,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == [WORKER_COMMAND]:
         return run_worker(argv[1:])
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = pool_settings(argv)
     with tempfile.TemporaryDirectory(prefix="newsbeam-pool-") as scratch:
         launcher = settings["container_executable"]
@@ -207,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             LOG.warning("workers start through %s: the SDK patches (pipelines/beam/sdk_patches.py) are not "
                         "installed in them", launcher)
-        pool, server, port = serve(settings["port"], launcher, Path(scratch), settings["bind"])
+        pool, server, port = serve(settings["port"], launcher, Path(scratch), settings["bind"], settings["flink_rest"])
         LOG.info("worker pool on %s:%d, state cache %d MB per worker", settings["bind"], port,
                  settings["state_cache_size"] >> 20)
         stop = threading.Event()
