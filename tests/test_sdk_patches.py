@@ -66,15 +66,48 @@ def unpatched(monkeypatch):
     """The SDK's hooks as Beam ships them (restored after the test), and no version refusal yet."""
     monkeypatch.setattr(statecache, "get_deep_size", _sdk_own)
     monkeypatch.setattr(bundle_processor.FnApiUserStateContext, "commit", _sdk_own)
+    monkeypatch.setattr(bundle_processor.BundleProcessor, "try_split", _sdk_own)
     monkeypatch.setattr(sdk_patches, "_refused", False)
 
 
-def test_prism_keeps_the_sdks_own_state_commit(unpatched):
+def test_prism_keeps_the_sdks_own_state_commit_and_refuses_stateful_splits(unpatched):
     assert sdk_patches.install("FlinkRunner") and sdk_patches.installed() == ("state_cache_weights", "state_commits")
     for _ in range(2):
         assert sdk_patches.install("PrismRunner") is True
-        assert sdk_patches.installed() == ("state_cache_weights",)
+        assert sdk_patches.installed() == ("state_cache_weights", "stateful_splits")
     assert bundle_processor.FnApiUserStateContext.commit is sdk_patches._SDK_COMMIT
+    assert sdk_patches.install("DirectRunner") and sdk_patches.installed() == ("state_cache_weights", "state_commits")
+    assert bundle_processor.BundleProcessor.try_split is sdk_patches._SDK_TRY_SPLIT
+
+
+def _processor(stateful: bool):
+    """A bundle processor as far as the split patch reads it: its descriptor with one ParDo."""
+    from apache_beam.portability import common_urns
+    from apache_beam.portability.api import beam_fn_api_pb2, beam_runner_api_pb2
+
+    payload = beam_runner_api_pb2.ParDoPayload()
+    if stateful:
+        payload.state_specs["story"].read_modify_write_spec.coder_id = "bytes"
+    descriptor = beam_fn_api_pb2.ProcessBundleDescriptor()
+    descriptor.transforms["Stories"].spec.urn = common_urns.primitives.PAR_DO.urn
+    descriptor.transforms["Stories"].spec.payload = payload.SerializeToString()
+
+    class _Processor:
+        process_bundle_descriptor = descriptor
+
+    return _Processor()
+
+
+def test_a_stage_with_user_state_answers_a_split_request_with_no_split(monkeypatch):
+    from apache_beam.portability.api import beam_fn_api_pb2
+
+    delegated = []
+    monkeypatch.setattr(sdk_patches, "_SDK_TRY_SPLIT", lambda processor, request: delegated.append(request) or "split")
+    request = beam_fn_api_pb2.ProcessBundleSplitRequest(instruction_id="b-1")
+    answer = sdk_patches._split_stateless_only(_processor(stateful=True), request)
+    assert answer == beam_fn_api_pb2.ProcessBundleSplitResponse() and not delegated
+    assert sdk_patches._split_stateless_only(_processor(stateful=False), request) == "split"
+    assert delegated == [request]
 
 
 @pytest.mark.parametrize("runner", ["DirectRunner", "FlinkRunner"])

@@ -78,13 +78,13 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         stories, links = articles | "DedupStories" >> DedupStories(
             job.horizon_ms, job.allowed_lateness_ms, expire_state=job.mode == "streaming")
         (
-            _detached(job, stories, "Stories")
+            stories
             | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
             | "WriteStories" >> WriteToKafka(
                 job.bootstrap, job.topics.stories, job.producer_config, **refusals_to_dlq)
         )
         (
-            _detached(job, links, "Links")
+            links
             | "EncodeLinks" >> EncodeKeyed("StoryLink", "from_story", job.output_format, "links_emitted")
             | "WriteLinks" >> WriteToKafka(
                 job.bootstrap, job.topics.links, job.producer_config, **refusals_to_dlq)
@@ -97,22 +97,6 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         | "EncodeDeadLetters" >> EncodeDeadLetters(job.output_format)
         | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
     )
-
-
-# Runners on which a stateful step must not share a bundle with a Kafka sink. Prism (Beam 2.62)
-# ran other bundles of the same story key while one stalled in the sink's flush during a broker
-# outage: each read the story's state before the stalled one committed it, and the story's
-# members were lost (docs/decisions-resilience.md). A reshuffle ends the stateful bundle before
-# the write. Flink and the DirectRunner process a key in one bundle at a time and skip the cost.
-DETACH_SINKS_ON = frozenset({"PrismRunner"})
-
-
-def _detached(job: JobSettings, records: beam.PCollection, name: str) -> beam.PCollection:
-    """`records` in bundles of their own, apart from the stateful step that made them, where the
-    runner needs it (DETACH_SINKS_ON)."""
-    if job.runner not in DETACH_SINKS_ON:
-        return records
-    return records | f"Detach{name}" >> beam.Reshuffle()
 
 
 def _to_lake(job: JobSettings, records: beam.PCollection, name: str, record_name: str) -> None:

@@ -5,10 +5,10 @@ differ there, and the SDK's own, slower code is better than a patch that quietly
 
 Nothing happens at import: the runner setup calls `install(runner)` in each process that hosts
 the harness (runners/launch.py for the launching process, which hosts it on DirectRunner and on
-LOOPBACK Prism and Flink; runners/worker_pool.py in each worker of a Flink cluster). All three
-patches act on the portable SDK harness, its state cache and its state channel, so every runner
-that runs DoFns in that harness gets them (`PORTABLE_RUNNERS`: the FnApiRunner behind
-DirectRunner, Prism, Flink); a runner without it (BundleBasedDirectRunner, which Beam picks for
+LOOPBACK Prism and Flink; runners/worker_pool.py in each worker of a Flink cluster). The
+patches act on the portable SDK harness, its state cache and its state channel, so runners that
+run DoFns in that harness get them (`PORTABLE_RUNNERS`: the FnApiRunner behind DirectRunner,
+Prism, Flink; `PATCH_RUNNERS` says which patch is for which); a runner without it (BundleBasedDirectRunner, which Beam picks for
 TestStream pipelines) gets none. Worker processes that Beam itself starts (the DirectRunner's
 `multi_processing` mode) are not reached: they run the SDK's own code, slower and with the same
 results. Measurements behind each patch: docs/decisions-dedup.md.
@@ -29,6 +29,9 @@ one cell without waiting in between.
 harness's cache already holds the cell's content as an empty list (it was read and found empty,
 or cleared, under the runner's cache token), the clear changes nothing on the runner and is not
 sent: every first write of a per-document cell was such a clear.
+
+4. Splits of stateful bundles (Prism only). A stage with user state answers a runner's split
+request as a bundle that cannot be split; see `PATCH_RUNNERS` for why.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ import sys
 from typing import Any
 
 import apache_beam
+from apache_beam.portability import common_urns
+from apache_beam.portability.api import beam_fn_api_pb2, beam_runner_api_pb2
 from apache_beam.runners.worker import bundle_processor, statecache
 
 from pipelines.versions import BEAM_VERSION
@@ -108,6 +113,42 @@ def _pipelined_commit(self: Any) -> None:
         future.get()
 
 
+_SDK_TRY_SPLIT = bundle_processor.BundleProcessor.try_split
+
+
+def _holds_user_state(processor: Any) -> bool:
+    """Whether a step of the processor's stage keeps user state or timers, read once from its
+    bundle descriptor (the compiled operations do not expose it)."""
+    known = getattr(processor, "_newsbeam_user_state", None)
+    if known is None:
+        known = False
+        for transform in processor.process_bundle_descriptor.transforms.values():
+            if transform.spec.urn == common_urns.primitives.PAR_DO.urn:
+                payload = beam_runner_api_pb2.ParDoPayload.FromString(transform.spec.payload)
+                if payload.state_specs or payload.timer_family_specs:
+                    known = True
+                    break
+        processor._newsbeam_user_state = known
+    return known
+
+
+def _split_stateless_only(self: Any, request: Any) -> Any:
+    """BundleProcessor.try_split, answering a split request in a stage with user state as for a
+    bundle that cannot be split (an empty response), which runners must accept."""
+    if _holds_user_state(self):
+        return beam_fn_api_pb2.ProcessBundleSplitResponse()
+    return _SDK_TRY_SPLIT(self, request)
+
+
+def _install_stateful_splits() -> None:
+    bundle_processor.BundleProcessor.try_split = _split_stateless_only
+
+
+def _remove_stateful_splits() -> None:
+    if bundle_processor.BundleProcessor.try_split is _split_stateless_only:
+        bundle_processor.BundleProcessor.try_split = _SDK_TRY_SPLIT
+
+
 def _install_cache_weights() -> None:
     statecache.get_deep_size = _patched_deep_size
 
@@ -124,12 +165,22 @@ def _remove_state_commits() -> None:
         bundle_processor.FnApiUserStateContext.commit = _SDK_COMMIT
 
 
-_INSTALLERS = {"state_cache_weights": _install_cache_weights, "state_commits": _install_state_commits}
+_INSTALLERS = {"state_cache_weights": _install_cache_weights, "state_commits": _install_state_commits,
+               "stateful_splits": _install_stateful_splits}
+_REMOVERS = {"state_commits": _remove_state_commits, "stateful_splits": _remove_stateful_splits}
 PORTABLE_RUNNERS = frozenset({"DirectRunner", "PrismRunner", "FlinkRunner", "PortableRunner"})
-# Prism answers state requests of one bundle out of the order they were sent in when they are
-# pipelined: two Prism streaming runs of the same input then differed in final stories more often
-# with the pipelined commit than without (docs/decisions-resilience.md). Prism keeps the SDK's commit.
-WITHOUT_STATE_COMMITS = frozenset({"PrismRunner"})
+# Which runners each patch is for. Prism answers state requests of one bundle out of the order
+# they were sent in when they are pipelined: two Prism streaming runs of the same input differed in
+# final stories more often with the pipelined commit than without, so Prism keeps the SDK's commit.
+# Prism (2.62) splits a bundle that makes no progress and schedules the split-off elements at once,
+# without waiting for the keys the unfinished part holds: a stalled stateful bundle then ran beside
+# bundles of its own keys, which read state it had not committed (lost story members). Stateful
+# stages on Prism refuse splits (docs/decisions-resilience.md).
+PATCH_RUNNERS = {
+    "state_cache_weights": PORTABLE_RUNNERS,
+    "state_commits": PORTABLE_RUNNERS - {"PrismRunner"},
+    "stateful_splits": frozenset({"PrismRunner"}),
+}
 _refused = False  # the version warning is logged once per process
 
 
@@ -152,10 +203,10 @@ def install(runner: str) -> bool:
             _refused = True
         return False
     for name, install_patch in _INSTALLERS.items():
-        if name == "state_commits" and runner in WITHOUT_STATE_COMMITS:
-            _remove_state_commits()  # in-process runners share the SDK: a Flink or DirectRunner job may have set it
-            continue
-        install_patch()
+        if runner in PATCH_RUNNERS[name]:
+            install_patch()
+        elif name in _REMOVERS:
+            _REMOVERS[name]()  # in-process runners share the SDK: a job on another runner may have set it
     return True
 
 
@@ -166,4 +217,6 @@ def installed() -> tuple[str, ...]:
         active.append("state_cache_weights")
     if bundle_processor.FnApiUserStateContext.commit is _pipelined_commit:
         active.append("state_commits")
+    if bundle_processor.BundleProcessor.try_split is _split_stateless_only:
+        active.append("stateful_splits")
     return tuple(active)
