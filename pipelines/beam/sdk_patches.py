@@ -8,10 +8,10 @@ the harness (runners/launch.py for the launching process, which hosts it on Dire
 LOOPBACK Prism and Flink; runners/worker_pool.py in each worker of a Flink cluster). The
 patches act on the portable SDK harness, its state cache and its state channel, so runners that
 run DoFns in that harness get them (`PORTABLE_RUNNERS`: the FnApiRunner behind DirectRunner,
-Prism, Flink; `PATCH_RUNNERS` says which patch is for which); a runner without it (BundleBasedDirectRunner, which Beam picks for
-TestStream pipelines) gets none. Worker processes that Beam itself starts (the DirectRunner's
-`multi_processing` mode) are not reached: they run the SDK's own code, slower and with the same
-results. Measurements behind each patch: docs/decisions-dedup.md.
+Prism, Flink; `PATCH_RUNNERS` says which patch is for which); a runner without it
+(BundleBasedDirectRunner, which Beam picks for TestStream pipelines) gets none. Worker
+processes that Beam itself starts (the DirectRunner's `multi_processing` mode) are not reached:
+they run the SDK's own code, slower and with the same results. Measurements behind each patch: docs/decisions-dedup.md.
 
 1. State-cache weights. The harness weighs every value it puts in its user-state cache with
 `objsize`, which on each call walks the globals of every loaded module to exclude them; with the

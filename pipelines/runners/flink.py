@@ -67,13 +67,22 @@ def ensure_job_server_jar(beam: str = BEAM_VERSION, flink: str = FLINK_MINOR) ->
     return build_once(job_server_jar_path(beam, flink), build, what="the Flink job server jar")
 
 
+EMBEDDED_MASTERS = ("[local]", "[auto]")
+ENDED_JOB_STATES = frozenset({"CANCELED", "FINISHED", "FAILED"})  # Flink job states with no way back
+
+
+def on_cluster(flink_master: str) -> bool:
+    """Whether `flink_master` is a cluster's REST address rather than the embedded mini cluster."""
+    return flink_master not in EMBEDDED_MASTERS
+
+
 def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_pool: str | None = None) -> list[str]:
     """Beam options for FlinkRunner: staged jar, LOOPBACK locally, EXTERNAL worker pool on a cluster.
 
     With `metrics_port` (a port or range such as "9250-9260"), the embedded Flink gets the
     Prometheus reporter (deploy/flink/conf) and publishes the pipeline's counters itself."""
     jar = ensure_job_server_jar()
-    if metrics_port is not None and flink_master in ("[local]", "[auto]"):
+    if metrics_port is not None and not on_cluster(flink_master):
         env = embedded_flink_metrics(jar, metrics_port)
         os.environ["FLINK_CONF_DIR"] = env["FLINK_CONF_DIR"]  # read by the job server subprocess
         jar = Path(env["NEWSBEAM_FLINK_JOB_SERVER_JAR"])
@@ -83,21 +92,12 @@ def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_
         f"--flink_version={FLINK_MINOR}",
     ]
     args += [f"--job_server_jvm_property={opt}" for opt in JAVA17_OPENS]
-    if flink_master in ("[local]", "[auto]"):
+    if not on_cluster(flink_master):
         args.append("--environment_type=LOOPBACK")
     else:
         pool = worker_pool or os.environ.get("NEWSBEAM_WORKER_POOL", "localhost:50000")
         args += ["--environment_type=EXTERNAL", f"--environment_config={pool}"]
     return args
-
-
-EMBEDDED_MASTERS = ("[local]", "[auto]")
-_ENDED = {"CANCELED", "FINISHED", "FAILED"}
-
-
-def on_cluster(flink_master: str) -> bool:
-    """Whether `flink_master` is a cluster's REST address rather than the embedded mini cluster."""
-    return flink_master not in EMBEDDED_MASTERS
 
 
 def cancel_cluster_job(flink_master: str, job_name: str, timeout_s: float = 60.0) -> list[str]:
@@ -116,12 +116,12 @@ def cancel_cluster_job(flink_master: str, job_name: str, timeout_s: float = 60.0
         with urllib.request.urlopen(f"{base}/jobs/overview", timeout=5) as response:
             return [j for j in json.loads(response.read())["jobs"] if j["name"] == job_name]
 
-    mine = [j["jid"] for j in jobs() if j["state"] not in _ENDED]
+    mine = [j["jid"] for j in jobs() if j["state"] not in ENDED_JOB_STATES]
     for jid in mine:
         request = urllib.request.Request(f"{base}/jobs/{jid}?mode=cancel", method="PATCH")
         urllib.request.urlopen(request, timeout=5).close()
     deadline = time.monotonic() + timeout_s
-    while any(j["state"] not in _ENDED for j in jobs() if j["jid"] in mine):
+    while any(j["state"] not in ENDED_JOB_STATES for j in jobs() if j["jid"] in mine):
         if time.monotonic() > deadline:
             raise RuntimeError(f"Flink jobs {mine} named {job_name} did not end within {timeout_s:.0f} s of cancel")
         time.sleep(0.5)

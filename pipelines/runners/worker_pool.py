@@ -34,6 +34,7 @@ from apache_beam.runners.worker.worker_pool_main import BeamFnExternalWorkerPool
 from apache_beam.utils import thread_pool_executor
 
 from pipelines.config import SDK_STATE_CACHE_MB
+from pipelines.runners.flink import ENDED_JOB_STATES
 
 LOG = logging.getLogger("newsbeam.worker_pool")
 POOL_RUNNER = "FlinkRunner"  # the runner whose workers this pool hosts (its EXTERNAL environment)
@@ -42,7 +43,6 @@ LOOPBACK = "127.0.0.1"
 STARTUP_GRACE_S = 3.0  # a worker still running after this has passed its imports and dialled the runner
 STOP_GRACE_S = 5.0  # how long StopWorker waits for the worker of a closed control stream to go
 REAP_EVERY_S = 10.0
-ENDED_JOB_STATES = frozenset({"FINISHED", "CANCELED", "FAILED"})
 
 
 def pool_settings(argv: list[str] | None = None) -> dict:
