@@ -68,6 +68,9 @@ RUNNERS = ("DirectRunner", "PrismRunner", "FlinkRunner")
 SDK_STATE_CACHE_MB = 256  # Beam 2.62 ships it off: each state read is then a round trip to the runner
 
 
+DEFAULT_SETTLE_MS = 500  # how long the early firing waits for a newcomer's candidate pairs
+
+
 @dataclass
 class JobSettings:
     """What `newsbeam run` decides; the Beam options are derived from it in `beam_options`."""
@@ -91,9 +94,21 @@ class JobSettings:
     learn_boilerplate: bool = False
     horizon_ms: int = 48 * 3600 * 1000
     allowed_lateness_ms: int = 600_000  # the lateness rule of core.records.is_late (streaming only)
+    # Streaming only: a document's provisional story is fired this long (processing time) after it
+    # reaches the decision step; None: final records only (beam/steps/dedup/transform.py).
+    provisional_settle_ms: int | None = DEFAULT_SETTLE_MS
     dedup: bool = True
     metrics_port: int | None = None
     flink_metrics_port: str | None = None  # Flink's own Prometheus reporter (embedded Flink)
     flink_batch: bool = False  # bounded runs on Flink's batch (DataSet) mode instead of its streaming mode
     state_cache_mb: int = SDK_STATE_CACHE_MB  # SDK harness cache of keyed state (portable runners)
     extra_beam_args: list[str] = field(default_factory=list)
+
+    @property
+    def early_firing_ms(self) -> int | None:
+        """The provisional firing's settle time, where the job fires early: streaming, and not on
+        Prism (in a live Prism 2.62 job the early firing's processing-time timers did not fire, and
+        their watermark holds stopped every final decision: docs/decisions-dedup.md)."""
+        if self.mode != "streaming" or self.runner == "PrismRunner":
+            return None
+        return self.provisional_settle_ms

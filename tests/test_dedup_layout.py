@@ -20,8 +20,10 @@ PINNED = {
     "Candidates/State": ({"candidates": (("CandidatesState", 0x43), ("Fingerprint", 2))}, ("expire",)),
     "Verify/State": ({"verify": (("VerifyState", 0x44), ("Fingerprint", 2)),
                       "pending": (("Probe", 0x25), ("Fingerprint", 2))}, ("expire",)),
-    "Assign/State/ParDo(AssignFn)": ({"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),)}, ("decide", "gc")),
-    "Stories/State/ParDo(StoriesFn)": ({"story": (("StoryState", 0x45),)}, ("expire",)),
+    "Assign/State/ParDo(AssignFn)": ({"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
+                                      "provisional": (("ProvisionalChoice", 0x48),)}, ("decide", "gc", "settle")),
+    "Stories/State/ParDo(StoriesFn)": ({"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
+                                       ("expire",)),
     "ResolveLinks/State": ({"resolve": (("ResolveState", 0x46),), "waiting": (("Pair", 0x2B), ("Item", 0x2C))},
                            ("expire",)),
     "FirstLinkOnly/State": ({"seen": (("Deadline", 0x42),)}, ("expire",)),
@@ -68,4 +70,4 @@ def test_every_format_in_the_layout_is_the_one_the_records_write():
 def test_format_bytes_name_one_record_each():
     formats = [record.FORMAT for record in vars(records).values()
                if isinstance(record, type) and isinstance(getattr(record, "FORMAT", None), int)]
-    assert len(formats) == len(set(formats)) == 19
+    assert len(formats) == len(set(formats)) == 23

@@ -76,7 +76,8 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
     _to_lake(job, articles, "articles", "Article")
     if job.dedup:
         stories, links = articles | "DedupStories" >> DedupStories(
-            job.horizon_ms, job.allowed_lateness_ms, expire_state=job.mode == "streaming")
+            job.horizon_ms, job.allowed_lateness_ms, expire_state=job.mode == "streaming",
+            settle_ms=job.early_firing_ms)
         (
             stories
             | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")

@@ -10,7 +10,7 @@ import orjson
 
 from pipelines.cli.common import add_kafka_target, kafka_target
 from pipelines.cli.ops import add_metrics_port_argument
-from pipelines.config import MAX_PAGE_BYTES, RUNNERS
+from pipelines.config import DEFAULT_SETTLE_MS, MAX_PAGE_BYTES, RUNNERS
 
 
 def add_pipeline_parsers(subparsers: Any) -> None:
@@ -48,6 +48,9 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--allowed-lateness-s", type=float, default=600.0,
                      help="a page's story is decided this long (watermark time) after it; records trailing "
                           "their partition by more go to the DLQ (stage dedup) after being written as articles")
+    run.add_argument("--provisional-settle-ms", type=int, default=DEFAULT_SETTLE_MS,
+                     help="streaming: fire each article's provisional story this long after it reaches dedup "
+                          "(0: final stories only)")
     add_metrics_port_argument(run)
     run.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     run.set_defaults(func=cli_run)
@@ -83,6 +86,7 @@ def cli_run(args: argparse.Namespace) -> int:
         flink_metrics_port=args.flink_metrics_port,
         horizon_ms=int(args.horizon_hours * 3600_000),
         allowed_lateness_ms=int(args.allowed_lateness_s * 1000),
+        provisional_settle_ms=args.provisional_settle_ms or None,
         extra_beam_args=args.beam_args,
     )
     from pipelines.runners.launch import JobEnded

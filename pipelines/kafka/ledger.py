@@ -21,6 +21,7 @@ from typing import Any
 from pipelines.config import Topics
 from pipelines.core import codecs
 from pipelines.core.dead_letters import INPUT_STAGES, SOURCE_HEADER
+from pipelines.core.dedup.stories import FINAL
 from pipelines.kafka.topics import read_all
 
 DEDUP_STAGE = "dedup"
@@ -95,10 +96,14 @@ def _is_raw_coordinate(key: str, raw_topic: str) -> bool:
 
 
 def final_stories(bootstrap: str, topic: str, client_config: Mapping[str, Any] | None = None) -> dict[str, dict]:
-    """The newest upsert of every story (what compaction keeps), keyed by story_id."""
+    """The newest final upsert of every story, keyed by story_id: what the deterministic rule decided
+    (provisional and withdrawn records, from the streaming job's early firing, are left out; a
+    story's last record is final once every document that joined it is decided)."""
     latest: dict[str, dict] = {}
     for record in read_all(bootstrap, topic, client_config=client_config):
         story = codecs.decode("Story", record.value)
+        if story.get("status", FINAL) != FINAL:
+            continue
         old = latest.get(story["story_id"])
         if old is None or (story["version"], story["merged_into"] or "") >= (old["version"], old["merged_into"] or ""):
             latest[story["story_id"]] = story

@@ -49,6 +49,9 @@ from pipelines.core.dedup.signature import Fingerprint, event_time_ms, fingerpri
 from pipelines.core.urls import normalize_url
 
 HORIZON_MS = 48 * 3600 * 1000
+# The status of a story or link record (Story.avsc, StoryLink.avsc): the offline rule only makes
+# final ones; the streaming job also fires provisional ones at arrival (beam/steps/dedup/transform.py).
+FINAL, PROVISIONAL, WITHDRAWN = "final", "provisional", "withdrawn"
 STORY_PERSON = b"nb-story"
 
 
@@ -124,14 +127,26 @@ def story_record(story_id: str, members: list[Mapping[str, Any]], merged_into: s
         "sources": sorted({str(m.get("source")) for m in members if m.get("source")}),
         "languages": sorted({str(m.get("language")) for m in members if m.get("language")}),
         "merged_into": merged_into,
+        "status": FINAL,
     }
 
 
+def withdrawn_record(story_id: str, seen: int) -> dict[str, Any]:
+    """The record that clears a story which only ever held provisional members, all of them
+    finally placed in other stories (`seen`: when the last of them was seen)."""
+    return {"story_id": story_id, "version": 0, "canonical_url": "", "title": "", "lead": "", "body": "",
+            "language": "und", "language_confidence": 0.0, "published_at": None, "first_seen": seen,
+            "last_updated": seen, "member_count": 0, "members": [], "sources": [], "languages": [],
+            "merged_into": None, "status": WITHDRAWN}
+
+
 def story_link(from_story: str, kind: str, score: float, observed_at: int, evidence: str, *,
-               to_story: str | None = None, to_url: str | None = None, to_title: str | None = None) -> dict[str, Any]:
+               to_story: str | None = None, to_url: str | None = None, to_title: str | None = None,
+               status: str = "final") -> dict[str, Any]:
     """A StoryLink record (its fields in schema order)."""
     return {"from_story": from_story, "to_story": to_story, "to_url": to_url, "to_title": to_title,
-            "type": kind, "score": round(float(score), 6), "observed_at": int(observed_at), "evidence": evidence}
+            "type": kind, "score": round(float(score), 6), "observed_at": int(observed_at), "evidence": evidence,
+            "status": status}
 
 
 def link_key(link: Mapping[str, Any]) -> tuple[str, ...]:

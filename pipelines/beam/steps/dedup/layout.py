@@ -35,10 +35,11 @@ SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
                "pending": (("Probe", 0x25), ("Fingerprint", 2))},
         timers=("expire",)),
     "Assign/State/ParDo(AssignFn)": StepLayout(
-        cells={"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),)},
-        timers=("decide", "gc")),
+        cells={"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
+               "provisional": (("ProvisionalChoice", 0x48),)},
+        timers=("decide", "gc", "settle")),
     "Stories/State/ParDo(StoriesFn)": StepLayout(
-        cells={"story": (("StoryState", 0x45),)},
+        cells={"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
         timers=("expire",)),
     "ResolveLinks/State": StepLayout(
         cells={"resolve": (("ResolveState", 0x46),), "waiting": (("Pair", 0x2B), ("Item", 0x2C))},

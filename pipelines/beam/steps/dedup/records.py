@@ -12,11 +12,12 @@ Messages (key → record), in the order of the DAG in transform.py:
   Fingerprint → Candidates    page_id      NewcomerFingerprint     Buckets → Candidates  Residents
   Fingerprint → Verify        page_id      OwnFingerprint          Candidates → Verify   Probe
   Fingerprint → Assign        page_id      NewDocument             Verify → Assign       Edge
-  Assign → Stories            story_id     Member, FounderJoined
+  Assign → Stories            story_id     Member, FounderJoined, ProvisionalMember, Withdraw
   Assign → ResolveLinks       page_id      OwnStory, Pair, Item
   links → FirstLinkOnly       link key     LinkMessage
 
-Cell values: BucketEntry, Deadline, CandidatesState, VerifyState, StoryState, ResolveState; the
+Cell values: BucketEntry, Deadline, CandidatesState, VerifyState, StoryState, PendingState,
+ProvisionalChoice, ResolveState; the
 bags of parked messages (Verify's probes, Assign's edges, ResolveLinks' pairs and items) and
 Assign's document cell keep the message as it arrived.
 """
@@ -46,6 +47,7 @@ from pipelines.beam.steps.dedup.codec import (
     read_text,
     read_value,
 )
+from pipelines.core.dedup.stories import FINAL
 
 TAG_BYTES = 8  # a band's tag in the Buckets state (see candidates.bucket_tags)
 
@@ -310,6 +312,41 @@ class Member(NamedTuple):
         return cls(_read_document(data, 1)[0])
 
 
+class ProvisionalMember(NamedTuple):
+    """Assign → Stories: the story a document joins as decided at its arrival (early firing), before
+    its final Member or Withdraw message. Layout: format, the document."""
+
+    document: Document
+
+    FORMAT = 0x2E
+
+    def encode(self) -> bytes:
+        return bytes((self.FORMAT,)) + _pack_document(self.document)
+
+    @classmethod
+    def decode(cls, data: bytes) -> ProvisionalMember:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(_read_document(data, 1)[0])
+
+
+class Withdraw(NamedTuple):
+    """Assign → Stories (key: the story a document joined provisionally): the final decision put it
+    in another story. Layout: format, when the document was seen (i64 ms), its page id."""
+
+    seen_at: int
+    page_id: str
+
+    FORMAT = 0x2F
+
+    def encode(self) -> bytes:
+        return _TIMED.pack(self.FORMAT, self.seen_at) + pack_id(self.page_id)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Withdraw:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(_TIMED.unpack_from(data)[1], read_id(data, _TIMED.size)[0])
+
+
 class OwnStory(NamedTuple):
     """Assign → ResolveLinks (key: page_id): the page's story and its founder's seniority rank.
     Layout: format, founder event time (i64 ms), story id, founder page id."""
@@ -410,7 +447,7 @@ class LinkMessage(NamedTuple):
                    link["score"], link["observed_at"], link["evidence"])
 
     def as_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return {**self._asdict(), "status": FINAL}  # only final links go through FirstLinkOnly
 
     def encode(self) -> bytes:
         return (_LINK.pack(self.FORMAT, self.score, self.observed_at) + pack_id(self.from_story)
@@ -610,6 +647,61 @@ class StoryState(NamedTuple):
             members.append({"page_id": page_id, "url": url, "source": source, "fetched_at": fetched_at,
                             "language": language, "event_time": event_time})
         return cls(members, best, joined, deadline)
+
+
+class PendingState(NamedTuple):
+    """Stories' cell of provisional members (key: story_id): the documents that joined at arrival and
+    are not yet decided, and the page ids already withdrawn (so a provisional message that comes
+    after its own withdrawal is not taken). Layout: format, document count (u32), documents,
+    withdrawn ids (id list)."""
+
+    documents: list[Document]
+    withdrawn: list[str]
+
+    FORMAT = 0x47
+
+    def encode(self) -> bytes:
+        return b"".join([bytes((self.FORMAT,)), U32.pack(len(self.documents)),
+                         *map(_pack_document, self.documents), _pack_ids(self.withdrawn)])
+
+    @classmethod
+    def decode(cls, data: bytes) -> PendingState:
+        check_format(data, cls.FORMAT, cls.__name__)
+        (count,) = U32.unpack_from(data, 1)
+        pos = 5
+        documents = []
+        for _ in range(count):
+            document, pos = _read_document(data, pos)
+            documents.append(document)
+        return cls(documents, _read_ids(data, pos)[0])
+
+
+_CHOICE = struct.Struct(">Bd")  # format, score
+
+
+class ProvisionalChoice(NamedTuple):
+    """Assign's cell (key: page_id): the story the document joined at arrival, and the founder and
+    pair that chose it (the founder is the document itself when no duplicate was known yet), so the
+    final decision can withdraw it. Layout: format, score (f64), story, founder (ids), rule (short
+    text)."""
+
+    story: str
+    founder: str
+    score: float
+    rule: str
+
+    FORMAT = 0x48
+
+    def encode(self) -> bytes:
+        return (_CHOICE.pack(self.FORMAT, self.score) + pack_id(self.story) + pack_id(self.founder)
+                + pack_short_text(self.rule))
+
+    @classmethod
+    def decode(cls, data: bytes) -> ProvisionalChoice:
+        check_format(data, cls.FORMAT, cls.__name__)
+        story, pos = read_id(data, _CHOICE.size)
+        founder, pos = read_id(data, pos)
+        return cls(story, founder, _CHOICE.unpack_from(data)[1], read_short_text(data, pos)[0])
 
 
 class ResolveState(NamedTuple):

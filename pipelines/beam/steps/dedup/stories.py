@@ -10,9 +10,11 @@ from apache_beam import coders, pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
+from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipelines.beam.steps.dedup.records import (
     Deadline,
+    Document,
     Edge,
     FounderJoined,
     Item,
@@ -21,8 +23,12 @@ from pipelines.beam.steps.dedup.records import (
     NewDocument,
     OwnStory,
     Pair,
+    PendingState,
+    ProvisionalChoice,
+    ProvisionalMember,
     ResolveState,
     StoryState,
+    Withdraw,
     decode_one,
     decoder,
 )
@@ -30,6 +36,8 @@ from pipelines.beam.steps.dedup.state import ExpiringState, StateMeter, ValueCel
 from pipelines.config import NAMESPACE
 from pipelines.core.dedup.signature import event_time_ms
 from pipelines.core.dedup.stories import (
+    PROVISIONAL,
+    WITHDRAWN,
     canonical_key,
     document_url,
     link_key,
@@ -37,38 +45,52 @@ from pipelines.core.dedup.stories import (
     story_key,
     story_link,
     story_record,
+    withdrawn_record,
 )
 
 LINKS = "links"
+EARLY_LINKS = "early_links"  # provisional links and their withdrawals: they bypass FirstLinkOnly
 
 
 class AssignFn(beam.DoFn):
     """Keyed by page_id: collects edges from senior documents and, once the watermark has passed
-    the document's time plus the allowed lateness, names its founder and story."""
+    the document's time plus the allowed lateness, names its founder and story (the final firing).
+
+    With `settle_ms` set (streaming), it also fires early: `settle_ms` of processing time after the
+    document reached this key, it names a provisional founder from the edges that came by then and
+    sends the document to that story as provisional; the final firing withdraws it from there when
+    the final story differs."""
 
     SELF = ReadModifyWriteStateSpec("self", coders.BytesCoder())  # NewDocument, as it came
     EDGES = BagStateSpec("edges", coders.BytesCoder())            # Edge, as it came
+    CHOICE = ReadModifyWriteStateSpec("provisional", coders.BytesCoder())  # ProvisionalChoice
     DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)
+    SETTLE = TimerSpec("settle", TimeDomain.REAL_TIME)
     GC = TimerSpec("gc", TimeDomain.WATERMARK)
     _TAKES = decoder(NewDocument, Edge)
 
-    def __init__(self, delay_ms: int, keep_ms: int, expire: bool = True) -> None:
+    def __init__(self, delay_ms: int, keep_ms: int, expire: bool = True, settle_ms: int | None = None) -> None:
         self._delay_ms = delay_ms
         self._keep_ms = keep_ms
         self._expire = expire
+        self._settle_ms = settle_ms
         self._meter = StateMeter()
         self._exact = Metrics.counter(NAMESPACE, "dups_exact")
         self._near = Metrics.counter(NAMESPACE, "dups_near")
+        self._provisional = Metrics.counter(NAMESPACE, "stories_provisional")
+        self._withdrawn = Metrics.counter(NAMESPACE, "provisional_withdrawn")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, me=beam.DoFn.StateParam(SELF),
                 edges=beam.DoFn.StateParam(EDGES), decide=beam.DoFn.TimerParam(DECIDE),
-                gc=beam.DoFn.TimerParam(GC)):
+                settle=beam.DoFn.TimerParam(SETTLE), gc=beam.DoFn.TimerParam(GC)):
         pid, data = element
         kind = data[0] if data else None
         if kind == NewDocument.FORMAT:  # kept as it came, decoded at the decision
             if me.read() is None:
                 me.write(self._meter.transient(data, pid))
                 decide.set(expire_at(timestamp, self._delay_ms))
+                if self._settle_ms is not None:
+                    settle.set(Timestamp.now() + Duration(micros=self._settle_ms * 1000))
         elif kind == Edge.FORMAT:
             edges.add(self._meter.transient(data))
             if self._expire and me.read() is None:  # not here yet, or decided: never keep edges for good
@@ -82,24 +104,48 @@ class AssignFn(beam.DoFn):
         if me.read() is None:
             edges.clear()
 
+    @on_timer(SETTLE)
+    def on_settle(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES),
+                  choice=beam.DoFn.StateParam(CHOICE)):
+        data = me.read()
+        if data is None:  # decided already (the watermark came first, as when catching up)
+            return
+        t, doc = NewDocument.decode(data)
+        pid = doc.page_id
+        founder, best = _founder(t, pid, list(edges.read()))
+        story = story_key(founder[1])
+        chosen = ProvisionalChoice(story, founder[1], best.score if best else 1.0, best.rule if best else "self")
+        choice.write(self._meter.transient(chosen.encode(), pid))
+        self._provisional.inc()
+        yield pvalue.TaggedOutput("stories", (story, ProvisionalMember(doc).encode()))
+        if best is not None:
+            yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(pid, chosen, t, doc, PROVISIONAL))
+
     @on_timer(DECIDE)
-    def on_decide(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES)):
+    def on_decide(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES),
+                  choice=beam.DoFn.StateParam(CHOICE)):
         data = me.read()
         if data is None:
             return
         t, doc = NewDocument.decode(data)
         pid = doc.page_id
-        founder, best = (t, pid), None
-        related = []
         received = list(edges.read())
-        for edge in sorted({Edge.decode(e) for e in received}):
-            if edge.label == "duplicate" and (edge.senior_time_ms, edge.senior) < founder:
-                founder, best = (edge.senior_time_ms, edge.senior), edge
-            related.append(edge)
+        founder, best = _founder(t, pid, received)
+        related = sorted({Edge.decode(e) for e in received})
         me.clear()
         if received:
             edges.clear()
         story = story_key(founder[1])
+        if self._settle_ms is not None:
+            early = choice.read()
+            if early is not None:
+                choice.clear()
+                chosen = ProvisionalChoice.decode(early)
+                if chosen.story != story:
+                    self._withdrawn.inc()
+                    yield pvalue.TaggedOutput("stories", (chosen.story, Withdraw(seen_at(doc.as_dict()), pid).encode()))
+                    if chosen.founder != pid:
+                        yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(pid, chosen, t, doc, WITHDRAWN))
         if best is not None:
             (self._exact if best.rule in ("exact", "url") else self._near).inc()
             yield pvalue.TaggedOutput(LINKS, story_link(
@@ -117,59 +163,114 @@ class AssignFn(beam.DoFn):
             yield pvalue.TaggedOutput("resolve", (doc.parent, Item(story, doc).encode()))
 
 
+def _founder(t: int, pid: str, received: list[bytes]) -> tuple[tuple[int, str], Edge | None]:
+    """The rule's founder from the edges received: the most senior document judged a duplicate,
+    else the document itself; and the edge that named it (None for the document itself)."""
+    founder, best = (t, pid), None
+    for edge in sorted({Edge.decode(e) for e in received}):
+        if edge.label == "duplicate" and (edge.senior_time_ms, edge.senior) < founder:
+            founder, best = (edge.senior_time_ms, edge.senior), edge
+    return founder, best
+
+
+def _provisional_link(pid: str, chosen: ProvisionalChoice, t: int, doc: Document, status: str) -> dict:
+    """The duplicate_of link of an early firing, or its withdrawal (same edge, status withdrawn)."""
+    return story_link(story_key(pid), "duplicate_of", chosen.score, t,
+                      f"page_id={pid};founder={chosen.founder};rule={chosen.rule}", to_story=chosen.story,
+                      to_url=doc.canonical_url or doc.url or None, status=status)
+
+
 class StoriesFn(ExpiringState):
     """Keyed by story_id: the canonical member in full, every other member as the few fields a story
-    record lists (so state stays small however long a story's body is); every change is an upsert."""
+    record lists (so state stays small however long a story's body is); every change is an upsert.
 
-    CELL = ReadModifyWriteStateSpec("story", coders.BytesCoder())  # StoryState
+    `provisional`: the job fires early (AssignFn). Documents that joined at arrival wait in their
+    own cell until their final Member (or Withdraw) message; while any wait, the story's records
+    list them too and are marked provisional, with the version of the decided members only. So a
+    story's last record is final, and equal to the record without early firing, once every
+    document that ever joined it is decided."""
+
+    CELL = ReadModifyWriteStateSpec("story", coders.BytesCoder())      # StoryState
+    PENDING = ReadModifyWriteStateSpec("pending", coders.BytesCoder())  # PendingState
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
-    _TAKES = decoder(Member, FounderJoined)
+    _TAKES = decoder(Member, FounderJoined, ProvisionalMember, Withdraw)
 
-    def __init__(self, keep_ms: int, expire: bool = True) -> None:
+    def __init__(self, keep_ms: int, expire: bool = True, provisional: bool = False) -> None:
         super().__init__(keep_ms, expire)
+        self._provisional = provisional
         self._created = Metrics.counter(NAMESPACE, "stories_created")
         self._updated = Metrics.counter(NAMESPACE, "stories_updated")
         self._merged = Metrics.counter(NAMESPACE, "stories_merged")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, state=beam.DoFn.StateParam(CELL),
-                expire=beam.DoFn.TimerParam(EXPIRE)):
+                pending_state=beam.DoFn.StateParam(PENDING), expire=beam.DoFn.TimerParam(EXPIRE)):
         story_id, data = element
         message = decode_one(self._TAKES, data, "Stories")
         cell = ValueCell(state, self._meter, "story", story_id)
         current, best, joined, deadline = cell.load(StoryState.decode, StoryState([], None, None, None))
         deadline = self._deadline(timestamp, deadline, expire)
-        if type(message) is FounderJoined:
+        early = ValueCell(pending_state, self._meter, "transient", story_id) if self._provisional else None
+        pending = early.load(PendingState.decode, PendingState([], [])) if early else PendingState([], [])
+        kind = type(message)
+        if kind is FounderJoined:
             if joined is None:
                 joined = message
                 if current:
-                    yield from self._merge_outputs(story_id, current, best, joined)
-            cell.store(StoryState(current, best, joined, deadline))
-            return
-        doc = message.document.member()
-        if any(m["page_id"] == doc["page_id"] for m in current):
-            cell.store(StoryState(current, best, joined, deadline))
-            return
-        current.append(member_summary(doc))
-        if best is None or canonical_key(doc) < canonical_key(best):
-            best = doc
+                    yield from self._merge_outputs(story_id, current, best, joined, pending)
+        elif kind is ProvisionalMember:
+            pid = message.document.page_id
+            if not (pid in pending.withdrawn or any(m["page_id"] == pid for m in current)
+                    or any(d.page_id == pid for d in pending.documents)):
+                pending.documents.append(message.document)
+                yield self._record(story_id, current, best, joined, pending)
+        elif kind is Withdraw:
+            waiting = [d for d in pending.documents if d.page_id != message.page_id]
+            if len(waiting) == len(pending.documents):  # it came before its own provisional message
+                pending.withdrawn.append(message.page_id)
+            else:
+                pending = PendingState(waiting, pending.withdrawn)
+                yield (self._record(story_id, current, best, joined, pending) if current or waiting
+                       else withdrawn_record(story_id, message.seen_at))
+        else:
+            doc = message.document.member()
+            pending = PendingState([d for d in pending.documents if d.page_id != doc["page_id"]], pending.withdrawn)
+            if not any(m["page_id"] == doc["page_id"] for m in current):
+                current.append(member_summary(doc))
+                if best is None or canonical_key(doc) < canonical_key(best):
+                    best = doc
+                (self._created if len(current) == 1 else self._updated).inc()
+                if joined is not None and len(current) == 1:
+                    yield from self._merge_outputs(story_id, current, best, joined, pending)
+                else:
+                    yield self._record(story_id, current, best, joined, pending)
         cell.store(StoryState(current, best, joined, deadline))
-        (self._created if len(current) == 1 else self._updated).inc()
-        if joined is not None and len(current) == 1:
-            yield from self._merge_outputs(story_id, current, best, joined)
-            return
-        yield story_record(story_id, current, joined.into if joined else None, best=best)
+        if early:
+            early.store(pending)
 
-    def _merge_outputs(self, story_id: str, current: list[dict], best: dict,
-                       joined: FounderJoined) -> Iterator[Any]:
+    @staticmethod
+    def _record(story_id: str, current: list[dict], best: dict | None, joined: FounderJoined | None,
+                pending: PendingState) -> dict:
+        into = joined.into if joined else None
+        if not pending.documents:
+            return story_record(story_id, current, into, best=best)
+        waiting = [d.member() for d in pending.documents]
+        record = story_record(story_id, current + [member_summary(d) for d in waiting], into,
+                              best=min(([best] if best else []) + waiting, key=canonical_key))
+        return {**record, "version": len(current), "status": PROVISIONAL}
+
+    def _merge_outputs(self, story_id: str, current: list[dict], best: dict, joined: FounderJoined,
+                       pending: PendingState) -> Iterator[Any]:
         self._merged.inc()
         yield pvalue.TaggedOutput(LINKS, story_link(
             story_id, "merged_into", joined.score, min(m["event_time"] for m in current),
             f"founder={joined.founder};joined={joined.joined};rule={joined.rule}", to_story=joined.into))
-        yield story_record(story_id, current, joined.into, best=best)
+        yield self._record(story_id, current, best, joined, pending)
 
     @on_timer(EXPIRE)
-    def on_expire(self, state=beam.DoFn.StateParam(CELL)):
+    def on_expire(self, state=beam.DoFn.StateParam(CELL), pending_state=beam.DoFn.StateParam(PENDING)):
         state.clear()
+        if self._provisional:
+            pending_state.clear()
 
 
 def member_summary(doc: dict) -> dict:

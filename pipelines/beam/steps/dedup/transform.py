@@ -23,6 +23,20 @@ same whatever the arrival order or the split over workers. All state expires on 
 processing-time only, so it is not used). Story versions equal member counts, so the final record
 of a story does not depend on how many intermediate upserts were emitted.
 
+How the job fires (the one place that says it):
+
+* final (on time): Assign decides a document when the watermark passes its event time plus the
+  allowed lateness, as above. These records are the deterministic ones: same input, same final
+  story ids and records, whatever the arrival order or worker split.
+* provisional (early, streaming only, `settle_ms`): `settle_ms` of processing time after a document
+  reaches Assign, it joins the story of the most senior duplicate among the edges that came by
+  then (its own story when none did). Stories lists it in a record marked provisional; its final
+  firing confirms it there or withdraws it (a record without it, or `withdrawn` when the story is
+  left with no member; a provisional duplicate_of link gets a `withdrawn` twin). A document the
+  watermark decides before it settles (catching up on a backlog) gets no provisional firing.
+* late: an article whose record came later than the allowed lateness is a dead letter
+  (SplitLateRecords), never a member.
+
 The steps live in candidates.py (Fingerprint, Buckets, Candidates, Verify) and stories.py (Assign,
 Stories, ResolveLinks, FirstLinkOnly); the messages between them and their cell values in
 records.py; the state plumbing in state.py; the savepoint layout in layout.py.
@@ -35,6 +49,7 @@ import apache_beam as beam
 from pipelines.beam.steps.dedup.candidates import BucketsFn, CandidatesFn, DedupDocsFn, FingerprintFn, VerifyFn
 from pipelines.beam.steps.dedup.state import KEYED, Keyed
 from pipelines.beam.steps.dedup.stories import (
+    EARLY_LINKS,
     LINKS,
     AssignFn,
     FirstLinkFn,
@@ -56,11 +71,12 @@ class DedupStories(beam.PTransform):
     run makes far fewer state requests to the runner (docs/decisions-dedup.md)."""
 
     def __init__(self, horizon_ms: int = HORIZON_MS, allowed_lateness_ms: int = 600_000,
-                 expire_state: bool = True) -> None:
+                 expire_state: bool = True, settle_ms: int | None = None) -> None:
         super().__init__()
         self._horizon_ms = horizon_ms
         self._delay_ms = allowed_lateness_ms
         self._expire_state = expire_state
+        self._settle_ms = settle_ms
 
     def expand(self, articles):
         horizon, delay, expire = self._horizon_ms, self._delay_ms, self._expire_state
@@ -70,8 +86,10 @@ class DedupStories(beam.PTransform):
         residents = fps.bands | "Buckets" >> Keyed(BucketsFn(horizon, delay, expire), keyed_output=True)
         probes = (fps.prober, residents) | "Candidates" >> Keyed(CandidatesFn(delay, expire), keyed_output=True)
         edges = (fps.own, probes) | "Verify" >> Keyed(VerifyFn(keep, expire), keyed_output=True)
-        assigned = (fps.self, edges) | "Assign" >> Keyed(AssignFn(delay, keep, expire), LINKS, "stories", "resolve")
-        stories = assigned.stories | "Stories" >> Keyed(StoriesFn(keep, expire), LINKS, main="stories")
+        assigned = (fps.self, edges) | "Assign" >> Keyed(
+            AssignFn(delay, keep, expire, self._settle_ms), LINKS, EARLY_LINKS, "stories", "resolve")
+        stories = assigned.stories | "Stories" >> Keyed(
+            StoriesFn(keep, expire, provisional=self._settle_ms is not None), LINKS, main="stories")
         resolved = assigned.resolve | "ResolveLinks" >> Keyed(ResolveLinksFn(keep, expire))
         links = (
             (assigned[LINKS], stories[LINKS], resolved)
@@ -79,4 +97,6 @@ class DedupStories(beam.PTransform):
             | "KeyLinks" >> beam.Map(keyed_link).with_output_types(KEYED)
             | "FirstLinkOnly" >> Keyed(FirstLinkFn(keep, expire))
         )
+        if self._settle_ms is not None:
+            links = (links, assigned[EARLY_LINKS]) | "WithEarlyLinks" >> beam.Flatten()
         return stories.stories, links
