@@ -105,10 +105,19 @@ class JobSettings:
     extra_beam_args: list[str] = field(default_factory=list)
 
     @property
+    def effective_runner(self) -> str:
+        """The runner that runs the job: the FnApiRunner cannot stream an unbounded source, so the
+        DirectRunner hands streaming jobs to Prism, Beam's local streaming runner."""
+        if self.runner == "DirectRunner" and self.mode == "streaming":
+            return "PrismRunner"
+        return self.runner
+
+    @property
     def early_firing_ms(self) -> int | None:
         """The provisional firing's settle time, where the job fires early: streaming, and not on
-        Prism (in a live Prism 2.62 job the early firing's processing-time timers did not fire, and
-        their watermark holds stopped every final decision: docs/decisions-dedup.md)."""
-        if self.mode != "streaming" or self.runner == "PrismRunner":
+        Prism. Prism 2.62 does not support processing-time timers (Beam's DirectRunner does not
+        hand it pipelines that have them): in a live Prism job the early firing's timers did not
+        fire, and their watermark holds stopped every final decision."""
+        if self.mode != "streaming" or self.effective_runner == "PrismRunner":
             return None
         return self.provisional_settle_ms

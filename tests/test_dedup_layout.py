@@ -20,7 +20,7 @@ PINNED = {
     "Candidates/State": ({"candidates": (("CandidatesState", 0x43), ("Fingerprint", 2))}, ("expire",)),
     "Verify/State": ({"verify": (("VerifyState", 0x44), ("Fingerprint", 2)),
                       "pending": (("Probe", 0x25), ("Fingerprint", 2))}, ("expire",)),
-    "Assign/State/ParDo(AssignFn)": ({"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
+    "Assign/State/ParDo(EarlyAssignFn)": ({"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
                                       "provisional": (("ProvisionalChoice", 0x48),)}, ("decide", "gc", "settle")),
     "Stories/State/ParDo(StoriesFn)": ({"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
                                        ("expire",)),
@@ -50,7 +50,7 @@ class _StatefulSteps(PipelineVisitor):
 
 def test_the_job_has_exactly_the_stateful_steps_cells_and_timers_of_the_layout():
     p = beam.Pipeline()
-    _ = p | beam.Create([{"page_id": "x"}]) | "DedupStories" >> DedupStories()
+    _ = p | beam.Create([{"page_id": "x"}]) | "DedupStories" >> DedupStories(settle_ms=500)  # as on Flink
     visitor = _StatefulSteps()
     p.visit(visitor)
     found = {label.removeprefix("DedupStories/"): cells_timers for label, cells_timers in visitor.steps.items()}

@@ -198,10 +198,10 @@ class _Bag(_Cell):
 def _assign_with_an_edge():
     """AssignFn's key for the copy, with its document and the edge from its senior received."""
     from pipelines.beam.steps.dedup.records import Edge, NewDocument
-    from pipelines.beam.steps.dedup.stories import AssignFn
+    from pipelines.beam.steps.dedup.stories import EarlyAssignFn
 
     t0, senior, copy = _copies()
-    fn = AssignFn(600_000, 10_000, settle_ms=500)
+    fn = EarlyAssignFn(600_000, 10_000, True, 500)
     me, edges, choice = _Cell(), _Bag(), _Cell()
     me.write(NewDocument(t0, _doc(copy)).encode())
     edges.add(Edge(senior["fetched_at"], "senior", "duplicate", 0.97, "near").encode())

@@ -44,6 +44,7 @@ def test_the_job_fires_early_in_streaming_except_on_prism():
     assert JobSettings(mode="streaming", runner="FlinkRunner", provisional_settle_ms=None).early_firing_ms is None
     assert JobSettings(mode="bounded", runner="FlinkRunner").early_firing_ms is None
     assert JobSettings(mode="streaming", runner="PrismRunner").early_firing_ms is None
+    assert JobSettings(mode="streaming", runner="DirectRunner").early_firing_ms is None  # streams on Prism
 
 
 @pytest.mark.parametrize("runner", ["FlinkRunner"])

@@ -16,6 +16,7 @@ BENCHMARKS = {
     "dedup": "benchmarks.dedup",
     "dedup_beam": "benchmarks.dedup_beam",
     "streaming": "benchmarks.pipeline_streaming",
+    "latency": "benchmarks.story_latency",
     "feed_quality": "benchmarks.feed_quality",
     "cluster": "benchmarks.cluster_scale",
 }

@@ -56,6 +56,8 @@ def _build() -> dict[str, Metric]:
         Metric("stories_created", "stories founded"),
         Metric("stories_updated", "story upserts"),
         Metric("stories_merged", "stories merged into another"),
+        Metric("stories_provisional", "articles placed in a story at arrival (early firing, streaming)"),
+        Metric("provisional_withdrawn", "early placements the final decision moved to another story"),
         Metric("story_upserts", "story records encoded for the compacted stories topic"),
         Metric("links_emitted", "story links written"),
         Metric("dedup_state_bytes", "bytes written to dedup state that is kept for the horizon"),

@@ -18,11 +18,9 @@ def beam_options(job: JobSettings) -> PipelineOptions:
     from pipelines.runners.prism import ensure_prism
 
     streaming = job.mode == "streaming"
-    runner = job.runner
-    if runner == "DirectRunner" and streaming:
-        # The FnApiRunner cannot stream an unbounded source; Prism is Beam's local streaming runner.
+    runner = job.effective_runner
+    if runner != job.runner:
         LOG.info("streaming on one machine: DirectRunner hands the job to Prism")
-        runner = "PrismRunner"
     args = [f"--runner={runner}"]
     if streaming:
         args.append("--streaming")

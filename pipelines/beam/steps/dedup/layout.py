@@ -11,6 +11,11 @@ with several outputs gets its DoFn's class name in its label from Beam, so renam
 moves its state too. A cell
 lists every format its values may have: (record, format byte); a bag of parked messages keeps
 each message's own format.
+
+This is the layout of the streaming job on Flink, which fires early (provisional stories): its
+decision step runs EarlyAssignFn. With early firing off (`--provisional-settle-ms 0`) that step runs
+AssignFn, under the label `Assign/State/ParDo(AssignFn)`, without the `provisional` cell and the
+`settle` timer: switching early firing on or off moves the decision step's state, so start fresh.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
         cells={"verify": (("VerifyState", 0x44), ("Fingerprint", 2)),
                "pending": (("Probe", 0x25), ("Fingerprint", 2))},
         timers=("expire",)),
-    "Assign/State/ParDo(AssignFn)": StepLayout(
+    "Assign/State/ParDo(EarlyAssignFn)": StepLayout(
         cells={"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
                "provisional": (("ProvisionalChoice", 0x48),)},
         timers=("decide", "gc", "settle")),

@@ -54,58 +54,115 @@ EARLY_LINKS = "early_links"  # provisional links and their withdrawals: they byp
 
 class AssignFn(beam.DoFn):
     """Keyed by page_id: collects edges from senior documents and, once the watermark has passed
-    the document's time plus the allowed lateness, names its founder and story (the final firing).
-
-    With `settle_ms` set (streaming), it also fires early: `settle_ms` of processing time after the
-    document reached this key, it names a provisional founder from the edges that came by then and
-    sends the document to that story as provisional; the final firing withdraws it from there when
-    the final story differs."""
+    the document's time plus the allowed lateness, names its founder and story (the final firing)."""
 
     SELF = ReadModifyWriteStateSpec("self", coders.BytesCoder())  # NewDocument, as it came
     EDGES = BagStateSpec("edges", coders.BytesCoder())            # Edge, as it came
-    CHOICE = ReadModifyWriteStateSpec("provisional", coders.BytesCoder())  # ProvisionalChoice
     DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)
-    SETTLE = TimerSpec("settle", TimeDomain.REAL_TIME)
     GC = TimerSpec("gc", TimeDomain.WATERMARK)
     _TAKES = decoder(NewDocument, Edge)
 
-    def __init__(self, delay_ms: int, keep_ms: int, expire: bool = True, settle_ms: int | None = None) -> None:
+    def __init__(self, delay_ms: int, keep_ms: int, expire: bool = True) -> None:
         self._delay_ms = delay_ms
         self._keep_ms = keep_ms
         self._expire = expire
-        self._settle_ms = settle_ms
         self._meter = StateMeter()
         self._exact = Metrics.counter(NAMESPACE, "dups_exact")
         self._near = Metrics.counter(NAMESPACE, "dups_near")
-        self._provisional = Metrics.counter(NAMESPACE, "stories_provisional")
-        self._withdrawn = Metrics.counter(NAMESPACE, "provisional_withdrawn")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, me=beam.DoFn.StateParam(SELF),
                 edges=beam.DoFn.StateParam(EDGES), decide=beam.DoFn.TimerParam(DECIDE),
-                settle=beam.DoFn.TimerParam(SETTLE), gc=beam.DoFn.TimerParam(GC)):
+                gc=beam.DoFn.TimerParam(GC)):
+        self._take(element, timestamp, me, edges, decide, gc)
+        return ()
+
+    def _take(self, element, timestamp, me, edges, decide, gc) -> bool:
+        """Keeps a message; True when it is the document itself, arriving for the first time."""
         pid, data = element
         kind = data[0] if data else None
         if kind == NewDocument.FORMAT:  # kept as it came, decoded at the decision
             if me.read() is None:
                 me.write(self._meter.transient(data, pid))
                 decide.set(expire_at(timestamp, self._delay_ms))
-                if self._settle_ms is not None:
-                    settle.set(Timestamp.now() + Duration(micros=self._settle_ms * 1000))
+                return True
         elif kind == Edge.FORMAT:
             edges.add(self._meter.transient(data))
             if self._expire and me.read() is None:  # not here yet, or decided: never keep edges for good
                 gc.set(expire_at(timestamp, self._keep_ms))
         else:
             decode_one(self._TAKES, data, "Assign")  # raises: not a message Assign takes
-        return ()
+        return False
 
     @on_timer(GC)
     def on_gc(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES)):
         if me.read() is None:
             edges.clear()
 
+    @on_timer(DECIDE)
+    def on_decide(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES)):
+        return self._decide(me, edges, None)
+
+    def _decide(self, me, edges, choice) -> Iterator[Any]:
+        data = me.read()
+        if data is None:
+            return
+        t, doc = NewDocument.decode(data)
+        pid = doc.page_id
+        received = list(edges.read())
+        founder, best = _founder(t, pid, received)
+        related = sorted({Edge.decode(e) for e in received})
+        me.clear()
+        if received:
+            edges.clear()
+        story = story_key(founder[1])
+        if choice is not None:
+            yield from self._withdraw_if_moved(choice, story, t, doc)
+        if best is not None:
+            (self._exact if best.rule in ("exact", "url") else self._near).inc()
+            yield pvalue.TaggedOutput(LINKS, story_link(
+                story_key(pid), "duplicate_of", best.score, t, f"page_id={pid};founder={best.senior};rule={best.rule}",
+                to_story=story, to_url=doc.canonical_url or doc.url or None))
+            # The story this document would have founded now lives inside `story`.
+            joined = FounderJoined(story, best.score, best.rule, best.senior, pid)
+            yield pvalue.TaggedOutput("stories", (story_key(pid), joined.encode()))
+        yield pvalue.TaggedOutput("stories", (story, Member(doc).encode()))
+        yield pvalue.TaggedOutput("resolve", (pid, OwnStory(story, founder[0], founder[1]).encode()))
+        for edge in related:
+            pair = Pair(story, founder[0], founder[1], pid, t, edge.label, edge.score, edge.rule)
+            yield pvalue.TaggedOutput("resolve", (edge.senior, pair.encode()))
+        if doc.parent:
+            yield pvalue.TaggedOutput("resolve", (doc.parent, Item(story, doc).encode()))
+
+    def _withdraw_if_moved(self, choice, story: str, t: int, doc: Document) -> Iterator[Any]:
+        return iter(())
+
+
+class EarlyAssignFn(AssignFn):
+    """AssignFn that also fires early (streaming): `settle_ms` of processing time after the document
+    reached this key, it names a provisional founder from the edges that came by then and sends the
+    document to that story as provisional; the final firing withdraws it from there when the final
+    story differs. A separate class because a processing-time timer anywhere in a pipeline makes
+    Beam's DirectRunner leave the FnApiRunner for its legacy runner."""
+
+    CHOICE = ReadModifyWriteStateSpec("provisional", coders.BytesCoder())  # ProvisionalChoice
+    SETTLE = TimerSpec("settle", TimeDomain.REAL_TIME)
+    DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)  # AssignFn's timer; a spec holds one callback
+
+    def __init__(self, delay_ms: int, keep_ms: int, expire: bool, settle_ms: int) -> None:
+        super().__init__(delay_ms, keep_ms, expire)
+        self._settle_ms = settle_ms
+        self._provisional = Metrics.counter(NAMESPACE, "stories_provisional")
+        self._withdrawn = Metrics.counter(NAMESPACE, "provisional_withdrawn")
+
+    def process(self, element, timestamp=beam.DoFn.TimestampParam, me=beam.DoFn.StateParam(AssignFn.SELF),
+                edges=beam.DoFn.StateParam(AssignFn.EDGES), decide=beam.DoFn.TimerParam(DECIDE),
+                gc=beam.DoFn.TimerParam(AssignFn.GC), settle=beam.DoFn.TimerParam(SETTLE)):
+        if self._take(element, timestamp, me, edges, decide, gc):
+            settle.set(Timestamp.now() + Duration(micros=self._settle_ms * 1000))
+        return ()
+
     @on_timer(SETTLE)
-    def on_settle(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES),
+    def on_settle(self, me=beam.DoFn.StateParam(AssignFn.SELF), edges=beam.DoFn.StateParam(AssignFn.EDGES),
                   choice=beam.DoFn.StateParam(CHOICE)):
         data = me.read()
         if data is None:  # decided already (the watermark came first, as when catching up)
@@ -122,45 +179,21 @@ class AssignFn(beam.DoFn):
             yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(pid, chosen, t, doc, PROVISIONAL))
 
     @on_timer(DECIDE)
-    def on_decide(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES),
+    def on_decide(self, me=beam.DoFn.StateParam(AssignFn.SELF), edges=beam.DoFn.StateParam(AssignFn.EDGES),
                   choice=beam.DoFn.StateParam(CHOICE)):
-        data = me.read()
-        if data is None:
+        return self._decide(me, edges, choice)
+
+    def _withdraw_if_moved(self, choice, story: str, t: int, doc: Document) -> Iterator[Any]:
+        early = choice.read()
+        if early is None:
             return
-        t, doc = NewDocument.decode(data)
-        pid = doc.page_id
-        received = list(edges.read())
-        founder, best = _founder(t, pid, received)
-        related = sorted({Edge.decode(e) for e in received})
-        me.clear()
-        if received:
-            edges.clear()
-        story = story_key(founder[1])
-        if self._settle_ms is not None:
-            early = choice.read()
-            if early is not None:
-                choice.clear()
-                chosen = ProvisionalChoice.decode(early)
-                if chosen.story != story:
-                    self._withdrawn.inc()
-                    yield pvalue.TaggedOutput("stories", (chosen.story, Withdraw(seen_at(doc.as_dict()), pid).encode()))
-                    if chosen.founder != pid:
-                        yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(pid, chosen, t, doc, WITHDRAWN))
-        if best is not None:
-            (self._exact if best.rule in ("exact", "url") else self._near).inc()
-            yield pvalue.TaggedOutput(LINKS, story_link(
-                story_key(pid), "duplicate_of", best.score, t, f"page_id={pid};founder={best.senior};rule={best.rule}",
-                to_story=story, to_url=doc.canonical_url or doc.url or None))
-            # The story this document would have founded now lives inside `story`.
-            joined = FounderJoined(story, best.score, best.rule, best.senior, pid)
-            yield pvalue.TaggedOutput("stories", (story_key(pid), joined.encode()))
-        yield pvalue.TaggedOutput("stories", (story, Member(doc).encode()))
-        yield pvalue.TaggedOutput("resolve", (pid, OwnStory(story, founder[0], founder[1]).encode()))
-        for edge in related:
-            pair = Pair(story, founder[0], founder[1], pid, t, edge.label, edge.score, edge.rule)
-            yield pvalue.TaggedOutput("resolve", (edge.senior, pair.encode()))
-        if doc.parent:
-            yield pvalue.TaggedOutput("resolve", (doc.parent, Item(story, doc).encode()))
+        choice.clear()
+        chosen = ProvisionalChoice.decode(early)
+        if chosen.story != story:
+            self._withdrawn.inc()
+            yield pvalue.TaggedOutput("stories", (chosen.story, Withdraw(seen_at(doc.as_dict()), doc.page_id).encode()))
+            if chosen.founder != doc.page_id:
+                yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(doc.page_id, chosen, t, doc, WITHDRAWN))
 
 
 def _founder(t: int, pid: str, received: list[bytes]) -> tuple[tuple[int, str], Edge | None]:

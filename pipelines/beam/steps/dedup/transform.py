@@ -52,6 +52,7 @@ from pipelines.beam.steps.dedup.stories import (
     EARLY_LINKS,
     LINKS,
     AssignFn,
+    EarlyAssignFn,
     FirstLinkFn,
     ResolveLinksFn,
     StoriesFn,
@@ -86,8 +87,9 @@ class DedupStories(beam.PTransform):
         residents = fps.bands | "Buckets" >> Keyed(BucketsFn(horizon, delay, expire), keyed_output=True)
         probes = (fps.prober, residents) | "Candidates" >> Keyed(CandidatesFn(delay, expire), keyed_output=True)
         edges = (fps.own, probes) | "Verify" >> Keyed(VerifyFn(keep, expire), keyed_output=True)
-        assigned = (fps.self, edges) | "Assign" >> Keyed(
-            AssignFn(delay, keep, expire, self._settle_ms), LINKS, EARLY_LINKS, "stories", "resolve")
+        decide = (AssignFn(delay, keep, expire) if self._settle_ms is None
+                  else EarlyAssignFn(delay, keep, expire, self._settle_ms))
+        assigned = (fps.self, edges) | "Assign" >> Keyed(decide, LINKS, EARLY_LINKS, "stories", "resolve")
         stories = assigned.stories | "Stories" >> Keyed(
             StoriesFn(keep, expire, provisional=self._settle_ms is not None), LINKS, main="stories")
         resolved = assigned.resolve | "ResolveLinks" >> Keyed(ResolveLinksFn(keep, expire))

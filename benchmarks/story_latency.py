@@ -1,0 +1,204 @@
+"""How soon a streaming job places each article in a story: provisional (early firing) against
+final (on-time firing), at half of the input rate the job sustains, in one run.
+
+    python -m benchmarks.story_latency [--runner FlinkRunner] [--burst 160] [--paced-s 60]
+
+1. Sustained rate: once the job is up, a burst of pages is produced at once; the rate is the burst
+   over the time until every page has its first story record (the pages/s the whole job keeps up
+   with, dedup included).
+2. Latency: pages are produced at half that rate for `--paced-s`, each stamped with the time it is
+   sent; a reader tails the stories topic and notes when it receives each record. An article's
+   latency is from its record's Kafka timestamp (its raw page's) to the receipt of the first story
+   record naming it, provisional or final; the final latency (first final record) is the baseline,
+   and it is bounded below by the allowed lateness (`--allowed-lateness-s`).
+
+Prints one JSON line: the sustained and offered rates, p50/p95/p99 of both latencies and their
+ratio, and how many articles' provisional story is their final one (agreement)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from collections.abc import Callable
+
+from benchmarks.pipeline_throughput import _pages
+from pipelines.config import RUNNERS, Topics
+
+
+class StoryTail(threading.Thread):
+    """Tails the stories topic from its start: for each page id, when a story record first named it
+    (wall clock, ms), provisional or final, and the story it was first placed in, early and final."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__(daemon=True)
+        self._bootstrap, self._topic = bootstrap, topic
+        self.first_seen: dict[str, int] = {}
+        self.first_final: dict[str, int] = {}
+        self.early_story: dict[str, str] = {}
+        self.final_story: dict[str, str] = {}
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        from pipelines.core import codecs
+        from pipelines.core.dedup.stories import FINAL, PROVISIONAL
+        from pipelines.kafka.client import consumer_client
+
+        with consumer_client(self._bootstrap, auto_offset_reset="earliest") as kconsumer:
+            kconsumer.subscribe([self._topic])
+            while not self._stop.is_set():
+                for records in kconsumer.poll(timeout_ms=100).values():
+                    now = int(time.time() * 1000)
+                    with self._lock:
+                        for record in records:
+                            story = codecs.decode("Story", record.value)
+                            for member in story["members"]:
+                                pid = member["page_id"]
+                                self.first_seen.setdefault(pid, now)
+                                if story["status"] == PROVISIONAL:
+                                    self.early_story.setdefault(pid, story["story_id"])
+                                elif story["status"] == FINAL:
+                                    self.first_final.setdefault(pid, now)
+                                    self.final_story[pid] = story["story_id"]
+
+    def placed(self, page_ids: set[str], final: bool = False) -> int:
+        with self._lock:
+            return len(page_ids & (self.first_final if final else self.first_seen).keys())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=10)
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": round(pick(0.50), 3), "p95": round(pick(0.95), 3), "p99": round(pick(0.99), 3),
+            "max": round(ordered[-1], 3)}
+
+
+def _send(kproducer, topic: str, pages: list[dict], interval_s: float) -> None:
+    """Each page stamped with the moment it is sent, one every `interval_s` (0: all at once)."""
+    from pipelines.kafka.produce import page_message
+
+    start = time.perf_counter()
+    for index, page in enumerate(pages):
+        if interval_s:
+            time.sleep(max(0.0, start + index * interval_s - time.perf_counter()))
+        message = page_message({**page, "fetched_at": int(time.time() * 1000)})
+        kproducer.send(topic, key=message.key, value=message.value, timestamp_ms=message.timestamp_ms)
+    kproducer.flush()
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.5)
+
+
+def _article_times(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
+    """url → (page_id, the article record's Kafka timestamp)."""
+    from pipelines.core import codecs
+    from pipelines.kafka.topics import read_all
+
+    return {a["url"]: (a["page_id"], r.timestamp) for r in read_all(bootstrap, topic)
+            for a in [codecs.decode("Article", r.value)]}
+
+
+def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_s: float) -> dict:
+    from pipelines.config import JobSettings
+    from pipelines.kafka.admin import create_topics
+    from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
+    from pipelines.kafka.client import producer
+    from pipelines.runners.launch import cancel, run
+
+    ensure_kafka_jars()
+    pages = _pages(burst * 4)
+    warmup, burst_pages, paced_pool = pages[:1], pages[1:burst + 1], pages[burst + 1:]
+    with KafkaBroker() as broker:
+        topics = Topics("latency.")
+        create_topics(broker.bootstrap, topics)
+        tail = StoryTail(broker.bootstrap, topics.stories)
+        tail.start()
+        kproducer = producer(broker.bootstrap)
+        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, mode="streaming",
+                                 group_id="bench-latency", allowed_lateness_ms=int(lateness_s * 1000)), wait=False)
+        try:
+            sent = len(warmup)
+            _send(kproducer, topics.raw, warmup, 0)
+            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent), timeout_s, "the job placed no article")
+            started = time.perf_counter()
+            sent += len(burst_pages)
+            _send(kproducer, topics.raw, burst_pages, 0)
+            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent), timeout_s, "the burst was not placed")
+            sustained = len(burst_pages) / (time.perf_counter() - started)
+            offered = sustained / 2
+            paced = paced_pool[:max(1, int(offered * paced_s))]
+            sent_from = int(time.time() * 1000)
+            sent += len(paced)
+            _send(kproducer, topics.raw, paced, 1 / offered)
+            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent), timeout_s,
+                  "the paced pages were not placed")
+            # The final decisions come once the watermark passes each page's time plus the lateness.
+            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent, final=True), lateness_s + timeout_s,
+                  "the paced pages were not decided")
+        finally:
+            cancel(result)
+            kproducer.close()
+            tail.stop()
+        times = _article_times(broker.bootstrap, topics.articles)
+    measured = [(pid, at) for pid, at in times.values() if at >= sent_from]
+    early = [(tail.first_seen[pid] - at) / 1000 for pid, at in measured if pid in tail.first_seen]
+    final = [(tail.first_final[pid] - at) / 1000 for pid, at in measured if pid in tail.first_final]
+    with_early = [pid for pid, _ in measured if pid in tail.early_story]
+    agree = sum(tail.early_story[pid] == tail.final_story.get(pid) for pid in with_early)
+    first, last = _percentiles(early), _percentiles(final)
+    return {
+        "benchmark": "story_latency", "runner": runner, "allowed_lateness_s": lateness_s,
+        "sustained_pages_per_s": round(sustained, 2), "offered_pages_per_s": round(offered, 2),
+        "paced_articles": len(measured),
+        "first_story_latency_s": first, "final_story_latency_s": last,
+        "ratio_p99_first_vs_final": round(first["p99"] / last["p99"], 4) if first and last else None,
+        "articles_with_provisional": len(with_early),
+        "provisional_agrees_with_final": round(agree / len(with_early), 4) if with_early else None,
+    }
+
+
+def _all_placed(bootstrap: str, topics: Topics, tail: StoryTail, sent: int, final: bool = False) -> bool:
+    """Every page sent is an article or a dead letter, and every article is named by a story
+    record (`final`: by a final one)."""
+    from pipelines.core import codecs
+    from pipelines.kafka.topics import count, read_all
+
+    articles = {codecs.decode("Article", r.value)["page_id"] for r in read_all(bootstrap, topics.articles)}
+    if len(articles) + count(bootstrap, topics.dlq) < sent:
+        return False
+    return tail.placed(articles, final) == len(articles)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """This benchmark's options (also listed by `newsbeam bench -h`)."""
+    parser = argparse.ArgumentParser(prog="newsbeam bench latency", description=__doc__.splitlines()[0])
+    parser.add_argument("--runner", default="FlinkRunner", choices=[r for r in RUNNERS if r == "FlinkRunner"])
+    parser.add_argument("--burst", type=int, default=160, help="pages produced at once to find the sustained rate")
+    parser.add_argument("--paced-s", type=float, default=60.0, help="how long pages arrive at half that rate")
+    parser.add_argument("--allowed-lateness-s", type=float, default=30.0,
+                        help="the final firing's wait (600 s in production; shorter here to finish the run)")
+    parser.add_argument("--timeout-s", type=float, default=900.0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    print(json.dumps(measure(args.runner, args.burst, args.paced_s, args.allowed_lateness_s, args.timeout_s)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
