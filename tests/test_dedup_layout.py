@@ -22,7 +22,7 @@ PINNED = {
                       "pending": (("Probe", 0x25), ("Fingerprint", 2))}, ("expire",)),
     "Assign/State/ParDo(EarlyAssignFn)": ({"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
                                       "provisional": (("ProvisionalChoice", 0x48),)}, ("decide", "gc", "settle")),
-    "Stories/State/ParDo(StoriesFn)": ({"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
+    "Stories/State/ParDo(EarlyStoriesFn)": ({"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
                                        ("expire",)),
     "ResolveLinks/State": ({"resolve": (("ResolveState", 0x46),), "waiting": (("Pair", 0x2B), ("Item", 0x2C))},
                            ("expire",)),

@@ -19,7 +19,7 @@ from pipelines.beam.steps.dedup.records import (
     ProvisionalMember,
     Withdraw,
 )
-from pipelines.beam.steps.dedup.stories import StoriesFn
+from pipelines.beam.steps.dedup.stories import EarlyStoriesFn
 from pipelines.core.dedup.stories import FINAL, PROVISIONAL, WITHDRAWN, story_key, story_record
 from tests.test_dedup_step import _articles
 
@@ -54,7 +54,7 @@ class _Story:
     """One key of StoriesFn with early firing on, fed messages by hand."""
 
     def __init__(self, story_id: str) -> None:
-        self.fn, self.story_id = StoriesFn(10_000, provisional=True), story_id
+        self.fn, self.story_id = EarlyStoriesFn(10_000), story_id
         self.cell, self.pending = _Cell(), _Cell()
 
     def send(self, message) -> list[dict]:

@@ -13,9 +13,11 @@ lists every format its values may have: (record, format byte); a bag of parked m
 each message's own format.
 
 This is the layout of the streaming job on Flink, which fires early (provisional stories): its
-decision step runs EarlyAssignFn. With early firing off (`--provisional-settle-ms 0`) that step runs
-AssignFn, under the label `Assign/State/ParDo(AssignFn)`, without the `provisional` cell and the
-`settle` timer: switching early firing on or off moves the decision step's state, so start fresh.
+decision and story steps run EarlyAssignFn and EarlyStoriesFn. With early firing off
+(`--provisional-settle-ms 0`) they run AssignFn and StoriesFn, under the labels
+`Assign/State/ParDo(AssignFn)` and `Stories/State/ParDo(StoriesFn)`, without the `provisional` and
+`pending` cells and the `settle` timer: switching early firing on or off moves their state, so
+start fresh.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
         cells={"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
                "provisional": (("ProvisionalChoice", 0x48),)},
         timers=("decide", "gc", "settle")),
-    "Stories/State/ParDo(StoriesFn)": StepLayout(
+    "Stories/State/ParDo(EarlyStoriesFn)": StepLayout(
         cells={"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
         timers=("expire",)),
     "ResolveLinks/State": StepLayout(

@@ -215,34 +215,29 @@ def _provisional_link(pid: str, chosen: ProvisionalChoice, t: int, doc: Document
 
 class StoriesFn(ExpiringState):
     """Keyed by story_id: the canonical member in full, every other member as the few fields a story
-    record lists (so state stays small however long a story's body is); every change is an upsert.
+    record lists (so state stays small however long a story's body is); every change is an upsert."""
 
-    `provisional`: the job fires early (AssignFn). Documents that joined at arrival wait in their
-    own cell until their final Member (or Withdraw) message; while any wait, the story's records
-    list them too and are marked provisional, with the version of the decided members only. So a
-    story's last record is final, and equal to the record without early firing, once every
-    document that ever joined it is decided."""
-
-    CELL = ReadModifyWriteStateSpec("story", coders.BytesCoder())      # StoryState
-    PENDING = ReadModifyWriteStateSpec("pending", coders.BytesCoder())  # PendingState
+    CELL = ReadModifyWriteStateSpec("story", coders.BytesCoder())  # StoryState
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
-    _TAKES = decoder(Member, FounderJoined, ProvisionalMember, Withdraw)
+    _TAKES = decoder(Member, FounderJoined)
 
-    def __init__(self, keep_ms: int, expire: bool = True, provisional: bool = False) -> None:
+    def __init__(self, keep_ms: int, expire: bool = True) -> None:
         super().__init__(keep_ms, expire)
-        self._provisional = provisional
         self._created = Metrics.counter(NAMESPACE, "stories_created")
         self._updated = Metrics.counter(NAMESPACE, "stories_updated")
         self._merged = Metrics.counter(NAMESPACE, "stories_merged")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, state=beam.DoFn.StateParam(CELL),
-                pending_state=beam.DoFn.StateParam(PENDING), expire=beam.DoFn.TimerParam(EXPIRE)):
+                expire=beam.DoFn.TimerParam(EXPIRE)):
+        return self._take(element, timestamp, state, None, expire)
+
+    def _take(self, element, timestamp, state, pending_state, expire) -> Iterator[Any]:
         story_id, data = element
         message = decode_one(self._TAKES, data, "Stories")
         cell = ValueCell(state, self._meter, "story", story_id)
         current, best, joined, deadline = cell.load(StoryState.decode, StoryState([], None, None, None))
         deadline = self._deadline(timestamp, deadline, expire)
-        early = ValueCell(pending_state, self._meter, "transient", story_id) if self._provisional else None
+        early = ValueCell(pending_state, self._meter, "transient", story_id) if pending_state is not None else None
         pending = early.load(PendingState.decode, PendingState([], [])) if early else PendingState([], [])
         kind = type(message)
         if kind is FounderJoined:
@@ -266,7 +261,9 @@ class StoriesFn(ExpiringState):
                        else withdrawn_record(story_id, message.seen_at))
         else:
             doc = message.document.member()
-            pending = PendingState([d for d in pending.documents if d.page_id != doc["page_id"]], pending.withdrawn)
+            if pending.documents:
+                pending = PendingState([d for d in pending.documents if d.page_id != doc["page_id"]],
+                                       pending.withdrawn)
             if not any(m["page_id"] == doc["page_id"] for m in current):
                 current.append(member_summary(doc))
                 if best is None or canonical_key(doc) < canonical_key(best):
@@ -300,10 +297,30 @@ class StoriesFn(ExpiringState):
         yield self._record(story_id, current, best, joined, pending)
 
     @on_timer(EXPIRE)
-    def on_expire(self, state=beam.DoFn.StateParam(CELL), pending_state=beam.DoFn.StateParam(PENDING)):
+    def on_expire(self, state=beam.DoFn.StateParam(CELL)):
         state.clear()
-        if self._provisional:
-            pending_state.clear()
+
+
+class EarlyStoriesFn(StoriesFn):
+    """StoriesFn for a job that fires early (EarlyAssignFn). Documents that joined at arrival wait in
+    a cell of their own until their final Member (or Withdraw) message; while any wait, the story's
+    records list them too and are marked provisional, with the version of the decided members only.
+    So a story's last record is final, and equal to the record without early firing, once every
+    document that ever joined it is decided. A separate class so that jobs without early firing
+    keep the step (and its savepoint layout) they had."""
+
+    PENDING = ReadModifyWriteStateSpec("pending", coders.BytesCoder())  # PendingState
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)  # StoriesFn's timer; a spec holds one callback
+    _TAKES = decoder(Member, FounderJoined, ProvisionalMember, Withdraw)
+
+    def process(self, element, timestamp=beam.DoFn.TimestampParam, state=beam.DoFn.StateParam(StoriesFn.CELL),
+                pending_state=beam.DoFn.StateParam(PENDING), expire=beam.DoFn.TimerParam(EXPIRE)):
+        return self._take(element, timestamp, state, pending_state, expire)
+
+    @on_timer(EXPIRE)
+    def on_expire(self, state=beam.DoFn.StateParam(StoriesFn.CELL), pending_state=beam.DoFn.StateParam(PENDING)):
+        state.clear()
+        pending_state.clear()
 
 
 def member_summary(doc: dict) -> dict:

@@ -53,6 +53,7 @@ from pipelines.beam.steps.dedup.stories import (
     LINKS,
     AssignFn,
     EarlyAssignFn,
+    EarlyStoriesFn,
     FirstLinkFn,
     ResolveLinksFn,
     StoriesFn,
@@ -87,11 +88,14 @@ class DedupStories(beam.PTransform):
         residents = fps.bands | "Buckets" >> Keyed(BucketsFn(horizon, delay, expire), keyed_output=True)
         probes = (fps.prober, residents) | "Candidates" >> Keyed(CandidatesFn(delay, expire), keyed_output=True)
         edges = (fps.own, probes) | "Verify" >> Keyed(VerifyFn(keep, expire), keyed_output=True)
-        decide = (AssignFn(delay, keep, expire) if self._settle_ms is None
-                  else EarlyAssignFn(delay, keep, expire, self._settle_ms))
-        assigned = (fps.self, edges) | "Assign" >> Keyed(decide, LINKS, EARLY_LINKS, "stories", "resolve")
-        stories = assigned.stories | "Stories" >> Keyed(
-            StoriesFn(keep, expire, provisional=self._settle_ms is not None), LINKS, main="stories")
+        if self._settle_ms is None:
+            assigned = (fps.self, edges) | "Assign" >> Keyed(
+                AssignFn(delay, keep, expire), LINKS, "stories", "resolve")
+            stories = assigned.stories | "Stories" >> Keyed(StoriesFn(keep, expire), LINKS, main="stories")
+        else:
+            assigned = (fps.self, edges) | "Assign" >> Keyed(
+                EarlyAssignFn(delay, keep, expire, self._settle_ms), LINKS, EARLY_LINKS, "stories", "resolve")
+            stories = assigned.stories | "Stories" >> Keyed(EarlyStoriesFn(keep, expire), LINKS, main="stories")
         resolved = assigned.resolve | "ResolveLinks" >> Keyed(ResolveLinksFn(keep, expire))
         links = (
             (assigned[LINKS], stories[LINKS], resolved)
