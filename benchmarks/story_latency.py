@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 
 from benchmarks.pipeline_throughput import _pages
-from pipelines.config import RUNNERS, Topics
+from pipelines.config import DEFAULT_SETTLE_MS, RUNNERS, Topics
 
 
 class StoryTail(threading.Thread):
@@ -33,12 +33,12 @@ class StoryTail(threading.Thread):
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         super().__init__(daemon=True)
-        self._bootstrap, self._topic = bootstrap, topic
+        self._servers, self._topic = bootstrap, topic
         self.first_seen: dict[str, int] = {}
         self.first_final: dict[str, int] = {}
         self.early_story: dict[str, str] = {}
         self.final_story: dict[str, str] = {}
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
 
     def run(self) -> None:
@@ -46,9 +46,9 @@ class StoryTail(threading.Thread):
         from pipelines.core.dedup.stories import FINAL, PROVISIONAL
         from pipelines.kafka.client import consumer_client
 
-        with consumer_client(self._bootstrap, auto_offset_reset="earliest") as kconsumer:
+        with consumer_client(self._servers, auto_offset_reset="earliest") as kconsumer:
             kconsumer.subscribe([self._topic])
-            while not self._stop.is_set():
+            while not self._stopping.is_set():
                 for records in kconsumer.poll(timeout_ms=100).values():
                     now = int(time.time() * 1000)
                     with self._lock:
@@ -68,7 +68,7 @@ class StoryTail(threading.Thread):
             return len(page_ids & (self.first_final if final else self.first_seen).keys())
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self.join(timeout=10)
 
 
@@ -111,7 +111,8 @@ def _article_times(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
             for a in [codecs.decode("Article", r.value)]}
 
 
-def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_s: float) -> dict:
+def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_s: float,
+            settle_ms: int, beam_args: list[str]) -> dict:
     from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
@@ -128,7 +129,8 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
         tail.start()
         kproducer = producer(broker.bootstrap)
         result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, mode="streaming",
-                                 group_id="bench-latency", allowed_lateness_ms=int(lateness_s * 1000)), wait=False)
+                                 group_id="bench-latency", allowed_lateness_ms=int(lateness_s * 1000),
+                                 provisional_settle_ms=settle_ms, extra_beam_args=beam_args), wait=False)
         try:
             sent = len(warmup)
             _send(kproducer, topics.raw, warmup, 0)
@@ -161,6 +163,7 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
     first, last = _percentiles(early), _percentiles(final)
     return {
         "benchmark": "story_latency", "runner": runner, "allowed_lateness_s": lateness_s,
+        "settle_ms": settle_ms, "beam_args": beam_args,
         "sustained_pages_per_s": round(sustained, 2), "offered_pages_per_s": round(offered, 2),
         "paced_articles": len(measured),
         "first_story_latency_s": first, "final_story_latency_s": last,
@@ -190,13 +193,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--paced-s", type=float, default=60.0, help="how long pages arrive at half that rate")
     parser.add_argument("--allowed-lateness-s", type=float, default=30.0,
                         help="the final firing's wait (600 s in production; shorter here to finish the run)")
+    parser.add_argument("--settle-ms", type=int, default=DEFAULT_SETTLE_MS, help="the early firing's settle time")
     parser.add_argument("--timeout-s", type=float, default=900.0)
+    parser.add_argument("beam_args", nargs="*", help="extra Beam options for the job, after --")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    print(json.dumps(measure(args.runner, args.burst, args.paced_s, args.allowed_lateness_s, args.timeout_s)))
+    print(json.dumps(measure(args.runner, args.burst, args.paced_s, args.allowed_lateness_s, args.timeout_s,
+                             args.settle_ms, args.beam_args)))
     return 0
 
 
