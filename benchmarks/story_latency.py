@@ -13,7 +13,8 @@ final (on-time firing), at half of the input rate the job sustains, in one run.
    and it is bounded below by the allowed lateness (`--allowed-lateness-s`).
 
 Prints one JSON line: the sustained and offered rates, p50/p95/p99 of both latencies and their
-ratio, and how many articles' provisional story is their final one (agreement)."""
+ratio, and for how many articles the first and the latest provisional story (a more senior
+duplicate arriving after the early firing moves an article) is the final one."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class StoryTail(threading.Thread):
         self.first_seen: dict[str, int] = {}
         self.first_final: dict[str, int] = {}
         self.early_story: dict[str, str] = {}
+        self.latest_early_story: dict[str, str] = {}
         self.final_story: dict[str, str] = {}
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -57,8 +59,9 @@ class StoryTail(threading.Thread):
                             for member in story["members"]:
                                 pid = member["page_id"]
                                 self.first_seen.setdefault(pid, now)
-                                if story["status"] == PROVISIONAL:
+                                if story["status"] == PROVISIONAL and pid not in self.first_final:
                                     self.early_story.setdefault(pid, story["story_id"])
+                                    self.latest_early_story[pid] = story["story_id"]
                                 elif story["status"] == FINAL:
                                     self.first_final.setdefault(pid, now)
                                     self.final_story[pid] = story["story_id"]
@@ -160,6 +163,7 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
     final = [(tail.first_final[pid] - at) / 1000 for pid, at in measured if pid in tail.first_final]
     with_early = [pid for pid, _ in measured if pid in tail.early_story]
     agree = sum(tail.early_story[pid] == tail.final_story.get(pid) for pid in with_early)
+    agree_latest = sum(tail.latest_early_story[pid] == tail.final_story.get(pid) for pid in with_early)
     first, last = _percentiles(early), _percentiles(final)
     return {
         "benchmark": "story_latency", "runner": runner, "allowed_lateness_s": lateness_s,
@@ -169,7 +173,8 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
         "first_story_latency_s": first, "final_story_latency_s": last,
         "ratio_p99_first_vs_final": round(first["p99"] / last["p99"], 4) if first and last else None,
         "articles_with_provisional": len(with_early),
-        "provisional_agrees_with_final": round(agree / len(with_early), 4) if with_early else None,
+        "first_provisional_agrees_with_final": round(agree / len(with_early), 4) if with_early else None,
+        "latest_provisional_agrees_with_final": round(agree_latest / len(with_early), 4) if with_early else None,
     }
 
 

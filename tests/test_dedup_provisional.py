@@ -175,9 +175,12 @@ def test_every_document_is_placed_early_and_stories_end_on_the_final_records():
     finals = {sid: s for sid, s in last.items() if s["status"] != WITHDRAWN}
     assert finals == _last(reference, "story_id"), "the records stories end on are the final ones"
     assert set(finals) == {story_key("senior")}
-    # The copy founded a provisional story of its own, which its final firing withdrew.
+    # The copy founded a provisional story of its own; its senior's edge moved it (a provisional
+    # duplicate_of link), so the story it had founded ends withdrawn.
     assert {sid for sid, s in last.items() if s["status"] == WITHDRAWN} == {story_key("copy")}
-    assert links == reference_links
+    assert [lk for lk in links if lk["status"] == FINAL] == reference_links
+    assert [(lk["from_story"], lk["to_story"], lk["status"]) for lk in links if lk["status"] != FINAL] == [
+        (story_key("copy"), story_key("senior"), PROVISIONAL)]
 
 
 class _Bag(_Cell):
@@ -234,8 +237,31 @@ def test_the_early_firing_joins_the_senior_duplicate_known_by_then_and_the_final
 def test_the_final_firing_withdraws_an_early_choice_it_does_not_keep():
     fn, me, edges, choice = _assign_with_an_edge()
     # As if the early firing had seen another duplicate (one the final rule does not keep).
-    choice.write(ProvisionalChoice("f" * 32, "other", 0.9, "near").encode())
+    choice.write(ProvisionalChoice("f" * 32, 1, "other", 0.9, "near").encode())
     final = list(fn.on_decide(me=me, edges=edges, choice=choice))
     assert [key for key, fmt in _stories(final) if fmt == Withdraw.FORMAT] == ["f" * 32]
     (link,) = _early_links(final)
     assert (link["to_story"], link["status"]) == ("f" * 32, WITHDRAWN)
+
+
+def test_a_more_senior_duplicate_arriving_after_the_early_firing_moves_the_document():
+    from pipelines.beam.steps.dedup.records import Edge
+
+    fn, me, edges, choice = _assign_with_an_edge()
+    edges.clear()  # the early firing saw no edge: the copy founded a provisional story of its own
+    list(fn.on_settle(me=me, edges=edges, choice=choice))
+    assert ProvisionalChoice.decode(choice.value).story == story_key("copy")
+    t0, senior, _ = _copies()
+    edge = ("copy", Edge(senior["fetched_at"], "senior", "duplicate", 0.97, "near").encode())
+    moved = list(fn.process(edge, timestamp=Timestamp(t0 // 1000), me=me, edges=edges, decide=_Timer(),
+                            gc=_Timer(), settle=_Timer(), choice=choice))
+    assert _stories(moved) == [(story_key("copy"), Withdraw.FORMAT), (story_key("senior"), ProvisionalMember.FORMAT)]
+    assert [(lk["to_story"], lk["status"]) for lk in _early_links(moved)] == [(story_key("senior"), PROVISIONAL)]
+    # A junior duplicate, or the same senior again, moves nothing.
+    junior = ("copy", Edge(t0 + 1, "zzz", "duplicate", 0.99, "near").encode())
+    for message in (junior, edge):
+        assert list(fn.process(message, timestamp=Timestamp(t0 // 1000), me=me, edges=edges, decide=_Timer(),
+                               gc=_Timer(), settle=_Timer(), choice=choice)) == []
+    # The final firing agrees with the moved placement: nothing to withdraw.
+    final = list(fn.on_decide(me=me, edges=edges, choice=choice))
+    assert Withdraw.FORMAT not in {fmt for _, fmt in _stories(final)}

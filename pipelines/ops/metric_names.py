@@ -58,6 +58,7 @@ def _build() -> dict[str, Metric]:
         Metric("stories_merged", "stories merged into another"),
         Metric("stories_provisional", "articles placed in a story at arrival (early firing, streaming)"),
         Metric("provisional_withdrawn", "early placements the final decision moved to another story"),
+        Metric("provisional_moved", "early placements moved when a more senior duplicate arrived"),
         Metric("story_upserts", "story records encoded for the compacted stories topic"),
         Metric("links_emitted", "story links written"),
         Metric("dedup_state_bytes", "bytes written to dedup state that is kept for the horizon"),

@@ -676,16 +676,17 @@ class PendingState(NamedTuple):
         return cls(documents, _read_ids(data, pos)[0])
 
 
-_CHOICE = struct.Struct(">Bd")  # format, score
+_CHOICE = struct.Struct(">Bqd")  # format, founder's event time (ms), score
 
 
 class ProvisionalChoice(NamedTuple):
-    """Assign's cell (key: page_id): the story the document joined at arrival, and the founder and
-    pair that chose it (the founder is the document itself when no duplicate was known yet), so the
-    final decision can withdraw it. Layout: format, score (f64), story, founder (ids), rule (short
-    text)."""
+    """Assign's cell (key: page_id): the story the document joined at arrival, its founder (the
+    document itself when no duplicate was known yet) and the pair that chose it, so that a more
+    senior duplicate arriving later can move it and the final decision can withdraw it. Layout:
+    format, founder event time (i64 ms), score (f64), story, founder (ids), rule (short text)."""
 
     story: str
+    founder_time_ms: int
     founder: str
     score: float
     rule: str
@@ -693,15 +694,16 @@ class ProvisionalChoice(NamedTuple):
     FORMAT = 0x48
 
     def encode(self) -> bytes:
-        return (_CHOICE.pack(self.FORMAT, self.score) + pack_id(self.story) + pack_id(self.founder)
-                + pack_short_text(self.rule))
+        return (_CHOICE.pack(self.FORMAT, self.founder_time_ms, self.score) + pack_id(self.story)
+                + pack_id(self.founder) + pack_short_text(self.rule))
 
     @classmethod
     def decode(cls, data: bytes) -> ProvisionalChoice:
         check_format(data, cls.FORMAT, cls.__name__)
+        _, founder_time_ms, score = _CHOICE.unpack_from(data)
         story, pos = read_id(data, _CHOICE.size)
         founder, pos = read_id(data, pos)
-        return cls(story, founder, _CHOICE.unpack_from(data)[1], read_short_text(data, pos)[0])
+        return cls(story, founder_time_ms, founder, score, read_short_text(data, pos)[0])
 
 
 class ResolveState(NamedTuple):

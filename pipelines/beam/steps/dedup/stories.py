@@ -140,9 +140,10 @@ class AssignFn(beam.DoFn):
 class EarlyAssignFn(AssignFn):
     """AssignFn that also fires early (streaming): `settle_ms` of processing time after the document
     reached this key, it names a provisional founder from the edges that came by then and sends the
-    document to that story as provisional; the final firing withdraws it from there when the final
-    story differs. A separate class because a processing-time timer anywhere in a pipeline makes
-    Beam's DirectRunner leave the FnApiRunner for its legacy runner."""
+    document to that story as provisional; a more senior duplicate arriving later moves it (fires
+    again); the final firing withdraws it from its provisional story when the final story differs.
+    A separate class because a processing-time timer anywhere in a pipeline makes Beam's
+    DirectRunner leave the FnApiRunner for its legacy runner."""
 
     CHOICE = ReadModifyWriteStateSpec("provisional", coders.BytesCoder())  # ProvisionalChoice
     SETTLE = TimerSpec("settle", TimeDomain.REAL_TIME)
@@ -153,13 +154,33 @@ class EarlyAssignFn(AssignFn):
         self._settle_ms = settle_ms
         self._provisional = Metrics.counter(NAMESPACE, "stories_provisional")
         self._withdrawn = Metrics.counter(NAMESPACE, "provisional_withdrawn")
+        self._moved = Metrics.counter(NAMESPACE, "provisional_moved")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, me=beam.DoFn.StateParam(AssignFn.SELF),
                 edges=beam.DoFn.StateParam(AssignFn.EDGES), decide=beam.DoFn.TimerParam(DECIDE),
-                gc=beam.DoFn.TimerParam(AssignFn.GC), settle=beam.DoFn.TimerParam(SETTLE)):
+                gc=beam.DoFn.TimerParam(AssignFn.GC), settle=beam.DoFn.TimerParam(SETTLE),
+                choice=beam.DoFn.StateParam(CHOICE)):
         if self._take(element, timestamp, me, edges, decide, gc):
             settle.set(Timestamp.now() + Duration(micros=self._settle_ms * 1000))
-        return ()
+            return
+        data = element[1]
+        if data[0] != Edge.FORMAT:
+            return
+        edge = Edge.decode(data)
+        early = choice.read() if edge.label == "duplicate" else None
+        if early is None:  # not fired early yet (or decided): the firing will see this edge
+            return
+        chosen = ProvisionalChoice.decode(early)
+        if (edge.senior_time_ms, edge.senior) >= (chosen.founder_time_ms, chosen.founder):
+            return
+        # A more senior duplicate than the one the early firing knew: the document moves there.
+        t, doc = NewDocument.decode(me.read())
+        moved = ProvisionalChoice(story_key(edge.senior), edge.senior_time_ms, edge.senior, edge.score, edge.rule)
+        choice.write(self._meter.transient(moved.encode(), doc.page_id))
+        self._moved.inc()
+        yield from self._withdraw(chosen, t, doc)
+        yield pvalue.TaggedOutput("stories", (moved.story, ProvisionalMember(doc).encode()))
+        yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(doc.page_id, moved, t, doc, PROVISIONAL))
 
     @on_timer(SETTLE)
     def on_settle(self, me=beam.DoFn.StateParam(AssignFn.SELF), edges=beam.DoFn.StateParam(AssignFn.EDGES),
@@ -171,7 +192,8 @@ class EarlyAssignFn(AssignFn):
         pid = doc.page_id
         founder, best = _founder(t, pid, list(edges.read()))
         story = story_key(founder[1])
-        chosen = ProvisionalChoice(story, founder[1], best.score if best else 1.0, best.rule if best else "self")
+        chosen = ProvisionalChoice(story, founder[0], founder[1], best.score if best else 1.0,
+                                   best.rule if best else "self")
         choice.write(self._meter.transient(chosen.encode(), pid))
         self._provisional.inc()
         yield pvalue.TaggedOutput("stories", (story, ProvisionalMember(doc).encode()))
@@ -191,9 +213,14 @@ class EarlyAssignFn(AssignFn):
         chosen = ProvisionalChoice.decode(early)
         if chosen.story != story:
             self._withdrawn.inc()
-            yield pvalue.TaggedOutput("stories", (chosen.story, Withdraw(seen_at(doc.as_dict()), doc.page_id).encode()))
-            if chosen.founder != doc.page_id:
-                yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(doc.page_id, chosen, t, doc, WITHDRAWN))
+            yield from self._withdraw(chosen, t, doc)
+
+    @staticmethod
+    def _withdraw(chosen: ProvisionalChoice, t: int, doc: Document) -> Iterator[Any]:
+        """Takes the document out of the story it joined early (and its provisional link back)."""
+        yield pvalue.TaggedOutput("stories", (chosen.story, Withdraw(seen_at(doc.as_dict()), doc.page_id).encode()))
+        if chosen.founder != doc.page_id:
+            yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(doc.page_id, chosen, t, doc, WITHDRAWN))
 
 
 def _founder(t: int, pid: str, received: list[bytes]) -> tuple[tuple[int, str], Edge | None]:
