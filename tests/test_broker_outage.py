@@ -170,7 +170,10 @@ def test_newsbeam_run_exits_non_zero_with_the_reason_when_the_broker_stays_away(
             _wait(lambda: _accounted(bootstrap, topics) >= 3, deadline, "the job did not read its input")
             kb.stop(own_broker["handle"])
             own_broker["handle"] = None
-            rc = job.wait(timeout=120)
+            try:
+                rc = job.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                pytest.fail("the job did not end 120 s after its broker went away:\n" + log.read_text()[-4000:])
         finally:
             if job.poll() is None:
                 job.kill()

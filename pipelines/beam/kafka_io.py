@@ -48,7 +48,7 @@ OUTAGE_BACKOFF_S = (1, 2, 4, 8, 15)  # between tries while the broker is unreach
 
 
 class BrokerUnreachable(RuntimeError):
-    """Kafka could not be reached for longer than the reader is allowed to wait."""
+    """Kafka could not be reached (read from or written to) for longer than the job may wait."""
 
 
 class _Outage:
@@ -458,7 +458,14 @@ class _ProduceFn(beam.DoFn):
     def finish_bundle(self) -> None:
         if not self._pending:
             return
-        self._client().flush()
+        try:
+            # Bounded like the reader's wait: kafka-python's own flush waits out its delivery
+            # timeout (two minutes), which kept a job whose broker was gone from failing.
+            self._client().flush(timeout=self._max_outage)
+        except kerrors.KafkaTimeoutError as exc:
+            raise BrokerUnreachable(
+                f"Kafka at {self._bootstrap} took more than {self._max_outage:.0f} s to take {len(self._pending)} "
+                f"records for {self._topic}; the job stops instead of waiting silently") from exc
         failed: list[KafkaMessage] = []
         for message, future in self._pending:
             try:
