@@ -48,7 +48,28 @@ OUTAGE_BACKOFF_S = (1, 2, 4, 8, 15)  # between tries while the broker is unreach
 
 
 class BrokerUnreachable(RuntimeError):
-    """Kafka could not be reached (read from or written to) for longer than the job may wait."""
+    """Kafka could not be reached (read from or written to) for longer than the job may wait.
+
+    Raising it fails the bundle. Each one is also noted for this process (`broker_gave_up`): where
+    the SDK harness runs inside the launcher (Prism's loopback workers), a failed bundle has not
+    always ended the job, so the launcher reads the note and cancels the job itself."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        _GAVE_UP.append(message)
+
+
+_GAVE_UP: list[str] = []
+
+
+def broker_gave_up() -> str | None:
+    """Why a step of a job running in this process stopped waiting for Kafka, if one did."""
+    return _GAVE_UP[0] if _GAVE_UP else None
+
+
+def forget_broker_outages() -> None:
+    """Before a job starts: what earlier jobs in this process gave up on is not its concern."""
+    _GAVE_UP.clear()
 
 
 class _Outage:

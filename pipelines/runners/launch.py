@@ -17,7 +17,7 @@ import apache_beam as beam
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from pipelines.beam.job import build
-from pipelines.beam.kafka_io import commit_slices, plan_slices
+from pipelines.beam.kafka_io import broker_gave_up, commit_slices, forget_broker_outages, plan_slices
 from pipelines.beam.sdk_patches import install as install_sdk_patches
 from pipelines.config import NAMESPACE, JobSettings
 from pipelines.runners.options import beam_options
@@ -43,6 +43,7 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     install_sdk_patches(p.options.get_all_options()["runner"])  # the runner chosen (streaming Direct is Prism)
     build(p, job, slices)
     children_die_with_launcher()
+    forget_broker_outages()  # only this job's steps count (tests run several jobs in one process)
     result = p.run()
     result.cluster_job = cluster_job
     if job.metrics_port is not None:
@@ -50,7 +51,7 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
 
         result.exporter = start_for_job(result, job, job.metrics_port)
     if wait:
-        state = result.wait_until_finish()
+        state = _wait(result, job)
         ended_well = state == PipelineState.DONE if bounded else state == PipelineState.CANCELLED
         if not ended_well:
             # Never success unless it finished: a streaming job has no end of its own (only a
@@ -61,6 +62,38 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         if bounded and job.commit_offsets and job.group_id:
             commit_slices(job.bootstrap, job.group_id, slices, job.consumer_config)
     return result
+
+
+WATCH_INTERVAL_MS = 5000  # how often a waiting launcher looks for a step that gave up on Kafka
+
+
+def _wait(result: Any, job: JobSettings) -> Any:
+    """Waits for the job to end. A job whose Kafka reader or writer gave up (broker gone for
+    longer than the job may wait) is cancelled here and reported, whether or not the runner
+    ended it: on Prism a failed bundle has left a streaming job running."""
+    outcome: dict[str, Any] = {}
+
+    def wait_for_the_runner() -> None:
+        try:
+            outcome["state"] = result.wait_until_finish()
+        except BaseException as exc:  # handed to the launcher's thread below
+            outcome["error"] = exc
+
+    waiter = threading.Thread(target=wait_for_the_runner, name="newsbeam-wait", daemon=True)
+    waiter.start()
+    while True:
+        waiter.join(WATCH_INTERVAL_MS / 1000)
+        if not waiter.is_alive():
+            if "error" in outcome:
+                raise outcome["error"]
+            return outcome["state"]
+        reason = broker_gave_up()
+        if reason is not None:
+            try:
+                cancel(result)
+            except Exception:  # the reason to report is the broker's, not the cancel's
+                LOG.warning("cancelling the job after Kafka was given up on failed", exc_info=True)
+            raise JobEnded(f"the {job.mode} job on {job.runner} was cancelled: {reason}")
 
 
 def _name_cluster_job(job: JobSettings, options: Any) -> tuple[str, str] | None:
