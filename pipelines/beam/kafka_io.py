@@ -449,7 +449,8 @@ class _ProduceFn(beam.DoFn):
             except (kerrors.KafkaError, OSError) as exc:
                 if time.monotonic() + backoff >= deadline:
                     raise BrokerUnreachable(f"no producer for {self._topic}: Kafka at {self._bootstrap} unreachable "
-                                            f"for {self._max_outage:.0f} s ({exc!r})") from exc
+                                            f"for {self._max_outage:.0f} s ({exc!r}); the job stops instead of "
+                                            "waiting silently") from exc
                 LOG.warning("Kafka outage: cannot connect a producer for %s (%r); again in %.1f s", self._topic,
                             exc, backoff)
                 time.sleep(backoff)
