@@ -55,3 +55,28 @@ def test_warc_responses_only(tmp_path):
     assert page["content_type"] == "text/html"
     assert page["body"] == "<p>héllo</p>".encode()
     assert page["fetched_at"] == 1_795_168_800_000
+
+
+def test_keyless_messages_land_in_the_same_partitions_on_every_replay(kafka_broker):
+    """Where a record lands decides what it trails in its partition (the late mark), so the same
+    file produced twice must put every record, keyed or not, in the same partition."""
+    import time
+
+    from pipelines.config import Topics
+    from pipelines.core.records import KafkaMessage
+    from pipelines.kafka.admin import create_topics
+    from pipelines.kafka.produce import produce
+    from pipelines.kafka.topics import read_all
+
+    messages = [KafkaMessage(None, f"garbage {i}".encode(), (), 1_000 + i) for i in range(24)]
+    messages += [KafkaMessage(f"k{i}".encode(), b"page", (), 2_000 + i) for i in range(8)]
+    placements = []
+    for run in ("a", "b"):
+        topics = Topics(prefix=f"keyless{int(time.time())}{run}.")
+        create_topics(kafka_broker.bootstrap, topics)
+        produce(kafka_broker.bootstrap, topics.raw, messages, progress=False)
+        records = read_all(kafka_broker.bootstrap, topics.raw)
+        placements.append({(r.key, r.value): (r.partition, r.offset) for r in records})
+    assert len(placements[0]) == len(messages)
+    assert placements[0] == placements[1]
+    assert len({p for p, _ in placements[0].values()}) > 1, "keyless messages still spread over the partitions"

@@ -115,6 +115,15 @@ def messages_from_paths(paths: Iterable[str], encoding: str = "avro", source: st
             raise ValueError(f"{name}: expected a .jsonl file, a .warc(.gz) file or a directory of .html files")
 
 
+def keyless_partition(value: bytes | None, partitions: list[int]) -> int:
+    """The partition of a message without a key: chosen by its value, so replaying a file puts every
+    record where it went before. Kafka's own client spreads keyless messages at random, and where a
+    record lands decides what it trails in its partition, hence which records are late."""
+    from kafka.partitioner.default import murmur2
+
+    return partitions[(murmur2(value or b"") & 0x7FFFFFFF) % len(partitions)]
+
+
 def produce(bootstrap: str, topic: str, messages: Iterable[KafkaMessage], progress: bool = True,
             producer_config: Mapping[str, Any] | None = None) -> int:
     """Send messages with an idempotent producer; returns how many Kafka acknowledged.
@@ -127,10 +136,15 @@ def produce(bootstrap: str, topic: str, messages: Iterable[KafkaMessage], progre
     producer = new_producer(bootstrap, producer_config)
     futures = []
     bar = tqdm(messages, unit="msg", desc=f"→ {topic}", disable=not progress or not os.isatty(2))
+    partitions: list[int] = []
     try:
         for message in bar:
+            partition = None
+            if message.key is None:
+                partitions = partitions or sorted(producer.partitions_for(topic))
+                partition = keyless_partition(message.value, partitions)
             futures.append(
-                producer.send(topic, key=message.key, value=message.value,
+                producer.send(topic, key=message.key, value=message.value, partition=partition,
                               headers=list(message.headers) or None, timestamp_ms=message.timestamp_ms)
             )
         producer.flush()
