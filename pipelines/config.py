@@ -102,6 +102,9 @@ class JobSettings:
     flink_metrics_port: str | None = None  # Flink's own Prometheus reporter (embedded Flink)
     flink_batch: bool = False  # bounded runs on Flink's batch (DataSet) mode instead of its streaming mode
     state_cache_mb: int = SDK_STATE_CACHE_MB  # SDK harness cache of keyed state (portable runners)
+    # Streaming on a Flink cluster: resume from "latest" (this pipeline's newest retained checkpoint,
+    # runners/flink_restore.py) or from a checkpoint or savepoint path; None: start with empty state.
+    restore: str | None = None
     extra_beam_args: list[str] = field(default_factory=list)
 
     @property

@@ -3,6 +3,7 @@ TaskManagers as separate JVMs, SDK workers from the project's worker pool, and t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -151,3 +152,83 @@ def test_a_killed_taskmanager_is_replaced_and_the_job_restores_from_its_checkpoi
     assert stories == _final(bootstrap, reference)[0]
     restarts = flink_cluster.rest(cluster, "/jobs/overview")["jobs"]
     assert restarts, "the job ran on the cluster"
+
+
+def _checkpoints(state, flink_job_id: str) -> dict:
+    return flink_cluster.rest(state, f"/jobs/{flink_job_id}/checkpoints")
+
+
+def test_a_job_lost_with_its_cluster_resumes_from_its_retained_checkpoint(kafka_broker, cluster, feed):
+    """kill -9 the whole cluster mid-stream (JobManager, TaskManagers, worker pool), start a new one
+    and the job again with `--restore latest`: it resumes from its own last retained checkpoint, so
+    the pages produced after the crash join the stories founded before it, and the final stories
+    equal those of a run that never crashed. Without the restore they would found stories of
+    their own (the test checks that the feed has such stories)."""
+    from dataclasses import replace
+
+    from pipelines.runners.flink_restore import LATEST, submitted_jobs
+
+    bootstrap = kafka_broker.bootstrap
+    reference = _fresh_topics(bootstrap, feed, "r")
+    run(JobSettings(bootstrap=bootstrap, topics=reference, group_id=f"g-{reference.prefix}"))
+    reference_stories, _ = _final(bootstrap, reference)
+    page_of_url = {codecs.decode("Article", r.value)["url"]: r.key.decode()
+                   for r in read_all(bootstrap, reference.articles)}
+
+    messages = list(messages_from_jsonl(feed))
+    half = len(messages) // 2
+    first_pages = {page_of_url.get(codecs.decode_raw_page(m.value)["url"]) for m in messages[:half] if m.key}
+    later_pages = {page_of_url.get(codecs.decode_raw_page(m.value)["url"]) for m in messages[half:] if m.key}
+    spanning = [sid for sid, story in final_stories(bootstrap, reference.stories).items()
+                if {m["page_id"] for m in story["members"]} & first_pages
+                and {m["page_id"] for m in story["members"]} & later_pages]
+    assert spanning, "the feed's halves share stories (else this test could not tell a restore from none)"
+
+    # Stamped at production: the decisions and the state's expiry follow the records' Kafka time.
+    def stamped(part: list) -> list:
+        now = int(time.time() * 1000)
+        return [m._replace(timestamp_ms=now + i) for i, m in enumerate(part)]
+
+    topics = Topics(prefix=f"c{os.getpid()}x{time.monotonic_ns() % 10**6}.")
+    create_topics(bootstrap, topics)
+    produce(bootstrap, topics.raw, stamped(messages[:half]), progress=False)
+    group = f"g-{topics.prefix}"
+    job = JobSettings(bootstrap=bootstrap, topics=topics, group_id=group, runner="FlinkRunner",
+                      flink_master=cluster.rest_address, parallelism=2, mode="streaming", start="earliest",
+                      allowed_lateness_ms=30_000, extra_beam_args=["--checkpointing_interval=2000"])
+    state_dir = flink_cluster.cluster_state_dir()
+    lost = run(job, wait=False)
+    new_cluster = None
+    try:
+        lost_id = submitted_jobs(job, state_dir)[0]
+        _wait(lambda: read_ledger(bootstrap, topics).articles + read_ledger(bootstrap, topics).dead_input >= half,
+              240, "the first half read")
+        completed = _checkpoints(cluster, lost_id)["counts"]["completed"]
+        _wait(lambda: _checkpoints(cluster, lost_id)["counts"]["completed"] > completed, 60,
+              "a checkpoint after the first half")
+        flink_cluster.crash(cluster)
+        with contextlib.suppress(Exception):  # its cluster is gone: nothing there to cancel
+            cancel(lost, timeout_s=10)
+
+        new_cluster = flink_cluster.start(taskmanagers=2, slots=1)
+        restored = run(replace(job, flink_master=new_cluster.rest_address, restore=LATEST), wait=False)
+        try:
+            restored_id = submitted_jobs(job, state_dir)[0]
+            assert restored_id != lost_id
+            source = _wait(lambda: (_checkpoints(new_cluster, restored_id).get("latest") or {}).get("restored"),
+                           120, "the restore")
+            assert f"/{lost_id}/chk-" in source["external_path"], source
+            produce(bootstrap, topics.raw, stamped(messages[half:]), progress=False)
+            _wait(lambda: summarize(consumer_lag(bootstrap, topics.raw, group))["lag"] == 0, 300, "lag to drain")
+            _wait(lambda: set(final_stories(bootstrap, topics.stories)) == set(reference_stories), 300,
+                  "the same final stories as the run without a crash")
+        finally:
+            cancel(restored)
+    finally:
+        if new_cluster is None:
+            with contextlib.suppress(Exception):
+                cancel(lost, timeout_s=10)
+    ledger = read_ledger(bootstrap, topics)
+    assert ledger.holds, ledger.describe()
+    stories, _ = _final(bootstrap, topics)
+    assert stories == reference_stories

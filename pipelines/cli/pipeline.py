@@ -39,6 +39,9 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="[local] for an embedded Flink, or a cluster's REST address (newsbeam flink start prints it)")
     run.add_argument("--parallelism", type=int, default=None,
                      help="Flink: subtasks per step, at most the raw topic's partitions (default: the cluster's)")
+    run.add_argument("--restore", default=None, metavar="latest|PATH",
+                     help="streaming on a Flink cluster: resume from this pipeline's newest retained checkpoint "
+                          "(latest; same broker, raw topic and group) or from a checkpoint or savepoint folder")
     run.add_argument("--flink-batch", action="store_true",
                      help="run a bounded job on Flink's batch mode (default: streaming mode, 3-5x faster for dedup)")
     run.add_argument("--flink-metrics-port", default=None, help="embedded Flink's Prometheus reporter port or range")
@@ -87,12 +90,17 @@ def cli_run(args: argparse.Namespace) -> int:
         horizon_ms=int(args.horizon_hours * 3600_000),
         allowed_lateness_ms=int(args.allowed_lateness_s * 1000),
         provisional_settle_ms=args.provisional_settle_ms or None,
+        restore=args.restore,
         extra_beam_args=args.beam_args,
     )
+    from pipelines.runners.flink_restore import NoCheckpoint
     from pipelines.runners.launch import JobEnded
 
     try:
         result = run(job, wait=True)
+    except NoCheckpoint as exc:
+        print(f"newsbeam run: {exc}", file=sys.stderr)
+        return 2
     except JobEnded as exc:  # a bounded job that did not finish, a streaming job that stopped by itself
         print(f"newsbeam run: {exc}", file=sys.stderr)
         return 1

@@ -68,6 +68,11 @@ def cluster_dir() -> Path:
     return cache_dir() / "flink-cluster"
 
 
+def cluster_state_dir() -> Path:
+    """Checkpoints, savepoints and the record of submitted jobs: kept across stops and starts."""
+    return cluster_dir() / "state"
+
+
 def ensure_distribution(version: str = FLINK_VERSION) -> Path:
     """Flink's home directory (bin/, lib/, plugins/, conf/), assembled from PyPI once."""
     home = distribution_dir(version)
@@ -241,7 +246,7 @@ def start(taskmanagers: int = 2, slots: int = 1, timeout: float = 120.0) -> Clus
     for stale in (base / "log").glob("*"):
         stale.unlink()
     rest_port, rpc_port, pool_port = _free_port(), _free_port(), _free_port()
-    write_config(base / "conf", base / "state", rest_port, rpc_port, slots)
+    write_config(base / "conf", cluster_state_dir(), rest_port, rpc_port, slots)
     for name in ("log4j.properties", "log4j-console.properties"):
         if (home / "conf" / name).exists():
             shutil.copy2(home / "conf" / name, base / "conf" / name)
@@ -305,6 +310,18 @@ def kill_taskmanager(index: int = 0, state: ClusterState | None = None) -> int:
         os.killpg(pid, signal.SIGKILL)
     _write_state(state)
     return pid
+
+
+def crash(state: ClusterState | None = None) -> None:
+    """kill -9 every process of the cluster at once, as a lost machine would: nothing is shut
+    down cleanly, so running jobs keep only what their retained checkpoints hold."""
+    state = state or read_state()
+    if state is None:
+        raise FlinkClusterError("no Flink cluster is running")
+    for pid in [*state.taskmanager_pids, state.jobmanager_pid, state.worker_pool_pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    _state_file().unlink(missing_ok=True)
 
 
 def stop() -> bool:

@@ -46,6 +46,8 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     forget_broker_outages()  # only this job's steps count (tests run several jobs in one process)
     result = p.run()
     result.cluster_job = cluster_job
+    if cluster_job is not None and not bounded:
+        _record_cluster_job(job, *cluster_job)
     if job.metrics_port is not None:
         from pipelines.ops.metrics_export import start_for_job
 
@@ -109,6 +111,21 @@ def _name_cluster_job(job: JobSettings, options: Any) -> tuple[str, str] | None:
     if not naming.job_name:
         naming.job_name = f"newsbeam-{uuid.uuid4().hex[:12]}"
     return job.flink_master, naming.job_name
+
+
+def _record_cluster_job(job: JobSettings, rest_address: str, job_name: str) -> None:
+    """Write down which Flink job runs this pipeline, so that `--restore latest` finds its
+    checkpoints after the job is lost (runners/flink_restore.py)."""
+    from pipelines.runners.flink_cluster import cluster_state_dir
+    from pipelines.runners.flink_restore import find_job_id, record_submission
+
+    flink_job_id = find_job_id(rest_address, job_name)
+    if flink_job_id is None:
+        LOG.warning("job %s did not show on the Flink cluster at %s: `--restore latest` will not find its "
+                    "checkpoints", job_name, rest_address)
+        return
+    record_submission(job, flink_job_id, cluster_state_dir())
+    LOG.info("job %s runs on the Flink cluster as %s", job_name, flink_job_id)
 
 
 class JobEnded(RuntimeError):

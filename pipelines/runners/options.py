@@ -62,9 +62,22 @@ def beam_options(job: JobSettings) -> PipelineOptions:
             # reader (docs/decisions.md). It also flushes the Kafka writers before the barrier, so
             # committed offsets imply durable outputs.
             args.append("--finish_bundle_before_checkpointing")
+            if job.restore and not _given(job, "--savepoint_path"):
+                args.append(f"--savepoint_path={_restore_path(job)}")
     else:
         raise ValueError(f"unknown runner {job.runner!r}; choose one of {RUNNERS}")
     return PipelineOptions(args + list(job.extra_beam_args))
+
+
+def _restore_path(job: JobSettings) -> str:
+    from pipelines.runners.flink import on_cluster
+    from pipelines.runners.flink_cluster import cluster_state_dir
+    from pipelines.runners.flink_restore import restore_path
+
+    if not on_cluster(job.flink_master):
+        # The embedded Flink keeps its checkpoints in the JobManager's memory: nothing outlives it.
+        raise ValueError("--restore needs a Flink cluster (--flink-master): the embedded Flink keeps no checkpoints")
+    return restore_path(job, cluster_state_dir())
 
 
 def _given(job: JobSettings, option: str) -> bool:
