@@ -75,7 +75,45 @@ def test_restore_becomes_the_savepoint_path_on_a_cluster_and_is_refused_embedded
     assert args["savepoint_path"] == str(folder)
     job.restore = "/somewhere/savepoint-1"
     assert beam_options(job).get_all_options(retain_unknown_options=True)["savepoint_path"] == "/somewhere/savepoint-1"
-    job.flink_master = "[local]"
-    with pytest.raises(ValueError, match="cluster"):
-        beam_options(job)
     assert flink_restore.pipeline_identity(_job()) != flink_restore.pipeline_identity(_job(group="g2"))
+
+
+def test_the_embedded_flink_keeps_each_pipelines_checkpoints_in_a_folder_of_its_own(tmp_path, monkeypatch) -> None:
+    import os
+
+    import yaml
+
+    from pipelines.runners.options import beam_options
+
+    monkeypatch.setattr(flink_restore, "cache_dir", lambda: tmp_path)
+    monkeypatch.setattr("pipelines.runners.flink.ensure_job_server_jar", lambda: tmp_path / "job-server.jar")
+    user_conf = tmp_path / "user-conf"
+    user_conf.mkdir()
+    (user_conf / "flink-conf.yaml").write_text("taskmanager.numberOfTaskSlots: 3\nstate.checkpoints.dir: file:///x\n")
+    monkeypatch.setenv("FLINK_CONF_DIR", str(user_conf))
+    job = _job()
+    job.flink_master = "[local]"
+    beam_options(job)
+    conf = yaml.safe_load((Path(os.environ["FLINK_CONF_DIR"]) / "flink-conf.yaml").read_text())
+    folder = flink_restore.embedded_checkpoints_dir(job)
+    assert conf["state.checkpoints.dir"] == folder.as_uri() and folder.is_dir()
+    assert conf["execution.checkpointing.externalized-checkpoint-retention"] == "RETAIN_ON_CANCELLATION"
+    assert conf["taskmanager.numberOfTaskSlots"] == 3, "the user's own settings are kept"
+    assert folder != flink_restore.embedded_checkpoints_dir(_job(group="other"))
+
+    job.restore = LATEST
+    with pytest.raises(NoCheckpoint, match=str(folder)):
+        beam_options(job)
+    older = _checkpoint(folder.parent, "run-1", 7)
+    newer = _checkpoint(folder.parent, "run-2", 1)  # a later job restarts its numbering
+    os.utime(older / "_metadata", (1, 1))
+    options = beam_options(job).get_all_options(retain_unknown_options=True)
+    # Beam's job server applies --savepoint_path to cluster jobs only: the embedded Flink reads it
+    # from its configuration.
+    assert "savepoint_path" not in options
+    conf = yaml.safe_load((Path(os.environ["FLINK_CONF_DIR"]) / "flink-conf.yaml").read_text())
+    assert conf["execution.savepoint.path"] == str(newer)
+    job.restore = None
+    beam_options(job)
+    conf = yaml.safe_load((Path(os.environ["FLINK_CONF_DIR"]) / "flink-conf.yaml").read_text())
+    assert "execution.savepoint.path" not in conf, "a restore is for the one start that asked for it"

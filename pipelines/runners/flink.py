@@ -76,16 +76,26 @@ def on_cluster(flink_master: str) -> bool:
     return flink_master not in EMBEDDED_MASTERS
 
 
-def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_pool: str | None = None) -> list[str]:
+def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_pool: str | None = None,
+               checkpoints: Path | None = None, restore_from: str | None = None) -> list[str]:
     """Beam options for FlinkRunner: staged jar, LOOPBACK locally, EXTERNAL worker pool on a cluster.
 
     With `metrics_port` (a port or range such as "9250-9260"), the embedded Flink gets the
-    Prometheus reporter (deploy/flink/conf) and publishes the pipeline's counters itself."""
+    Prometheus reporter (deploy/flink/conf) and publishes the pipeline's counters itself. With
+    `checkpoints`, the embedded Flink keeps its completed checkpoints in that folder, also after
+    the job is gone (so `--restore latest` can resume it), instead of in its JobManager's memory.
+    Both reach the job server subprocess through FLINK_CONF_DIR (launch.run puts it back after).
+    `restore_from`: a checkpoint or savepoint to start from. Beam's job server applies
+    `--savepoint_path` only to a job it submits to a cluster; the embedded Flink takes it from
+    its configuration (`execution.savepoint.path`)."""
     jar = ensure_job_server_jar()
     if metrics_port is not None and not on_cluster(flink_master):
         env = embedded_flink_metrics(jar, metrics_port)
         os.environ["FLINK_CONF_DIR"] = env["FLINK_CONF_DIR"]  # read by the job server subprocess
         jar = Path(env["NEWSBEAM_FLINK_JOB_SERVER_JAR"])
+    if checkpoints is not None and not on_cluster(flink_master):
+        os.environ["FLINK_CONF_DIR"] = str(conf_with_checkpoints(os.environ.get("FLINK_CONF_DIR"), checkpoints,
+                                                                 restore_from))
     args = [
         f"--flink_job_server_jar={jar}",
         f"--flink_master={flink_master}",
@@ -95,9 +105,42 @@ def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_
     if not on_cluster(flink_master):
         args.append("--environment_type=LOOPBACK")
     else:
+        if restore_from:
+            args.append(f"--savepoint_path={restore_from}")
         pool = worker_pool or os.environ.get("NEWSBEAM_WORKER_POOL", "localhost:50000")
         args += ["--environment_type=EXTERNAL", f"--environment_config={pool}"]
     return args
+
+
+CONF_FILE = "flink-conf.yaml"
+SAVEPOINT_PATH = "execution.savepoint.path"
+
+
+def checkpoint_settings(checkpoints: Path, restore_from: str | None = None) -> dict[str, str]:
+    """Where completed checkpoints go, kept when the job is cancelled or fails (the cluster's
+    SHARED_SETTINGS say the same), and the checkpoint to start from, if any."""
+    settings = {"state.checkpoints.dir": checkpoints.as_uri(),
+                "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}
+    if restore_from:
+        settings[SAVEPOINT_PATH] = restore_from
+    return settings
+
+
+def conf_with_checkpoints(base_dir: str | None, checkpoints: Path, restore_from: str | None = None) -> Path:
+    """A Flink conf dir next to `checkpoints`: the flink-conf.yaml of `base_dir` (the reporter's,
+    or the user's FLINK_CONF_DIR), if any, with the checkpoint settings set."""
+    settings = checkpoint_settings(checkpoints, restore_from)
+    lines = []
+    base = Path(base_dir) / CONF_FILE if base_dir else None
+    if base is not None and base.is_file():
+        ours = {*settings, SAVEPOINT_PATH}  # a restore is for one start only
+        lines = [line for line in base.read_text().splitlines() if line.split(":", 1)[0].strip() not in ours]
+    lines += [f"{key}: {value}" for key, value in settings.items()]
+    target = checkpoints.parent / "conf"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / CONF_FILE).write_text("\n".join(lines) + "\n")
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 def cancel_cluster_job(flink_master: str, job_name: str, timeout_s: float = 60.0) -> list[str]:

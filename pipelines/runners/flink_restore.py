@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from pipelines.config import JobSettings
+from pipelines.config import JobSettings, cache_dir
 from pipelines.runners.flink import ENDED_JOB_STATES
 
 LOG = logging.getLogger(__name__)
@@ -82,10 +82,26 @@ def latest_checkpoint(job: JobSettings, state_dir: Path) -> Path:
         "start it without --restore")
 
 
-def restore_path(job: JobSettings, state_dir: Path) -> str:
-    """What `--savepoint_path` gets: the latest checkpoint, or the path the user gave."""
+def embedded_checkpoints_dir(job: JobSettings) -> Path:
+    """Where the embedded Flink keeps this pipeline's checkpoints: a folder of its own, so every
+    job id under it ran this pipeline."""
+    return cache_dir() / "flink-embedded" / pipeline_identity(job) / CHECKPOINTS_DIR
+
+
+def latest_embedded_checkpoint(job: JobSettings) -> Path:
+    folder = embedded_checkpoints_dir(job)
+    found = [newest for run in folder.glob("*") if (newest := newest_checkpoint(run.name, folder.parent)) is not None]
+    if not found:
+        raise NoCheckpoint(f"no retained checkpoint of the pipeline reading {job.topics.raw} as group "
+                           f"{job.group_id!r} at {job.bootstrap} under {folder}; start it without --restore")
+    return max(found, key=lambda path: (path / "_metadata").stat().st_mtime)
+
+
+def restore_path(job: JobSettings, state_dir: Path | None) -> str:
+    """What `--savepoint_path` gets: the latest checkpoint (of the cluster under `state_dir`, or
+    of the embedded Flink when None), or the path the user gave."""
     if job.restore == LATEST:
-        return str(latest_checkpoint(job, state_dir))
+        return str(latest_checkpoint(job, state_dir) if state_dir is not None else latest_embedded_checkpoint(job))
     return job.restore or ""
 
 

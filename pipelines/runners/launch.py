@@ -37,14 +37,23 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         raise ValueError("a bounded run commits its offsets when it finishes: run it with wait=True")
     slices = plan_slices(job.bootstrap, job.topics.raw, job.group_id, job.start, True, job.consumer_config) \
         if bounded else None
-    options = beam_options(job)
-    cluster_job = _name_cluster_job(job, options)
-    p = beam.Pipeline(options=options)
-    install_sdk_patches(p.options.get_all_options()["runner"])  # the runner chosen (streaming Direct is Prism)
-    build(p, job, slices)
-    children_die_with_launcher()
-    forget_broker_outages()  # only this job's steps count (tests run several jobs in one process)
-    result = p.run()
+    conf_dir = os.environ.get("FLINK_CONF_DIR")
+    try:
+        options = beam_options(job)
+        cluster_job = _name_cluster_job(job, options)
+        p = beam.Pipeline(options=options)
+        install_sdk_patches(p.options.get_all_options()["runner"])  # the runner chosen (streaming Direct is Prism)
+        build(p, job, slices)
+        children_die_with_launcher()
+        forget_broker_outages()  # only this job's steps count (tests run several jobs in one process)
+        result = p.run()
+    finally:
+        # The embedded Flink's settings for this job reach its job server through FLINK_CONF_DIR
+        # (runners/flink.py); the next job in this process must not inherit them.
+        if conf_dir is None:
+            os.environ.pop("FLINK_CONF_DIR", None)
+        else:
+            os.environ["FLINK_CONF_DIR"] = conf_dir
     result.cluster_job = cluster_job
     if cluster_job is not None and not bounded:
         _record_cluster_job(job, *cluster_job)

@@ -49,8 +49,13 @@ def beam_options(job: JobSettings) -> PipelineOptions:
     elif runner == "FlinkRunner":
         from pipelines.runners.flink import flink_args
         from pipelines.runners.flink_cluster import worker_pool_for
+        from pipelines.runners.flink_restore import embedded_checkpoints_dir
 
-        args += flink_args(job.flink_master, job.flink_metrics_port, worker_pool_for(job.flink_master))
+        checkpoints = embedded_checkpoints_dir(job) if streaming else None
+        restore_from = _restore_path(job) if streaming and job.restore and not _given(job, "--savepoint_path") \
+            else None
+        args += flink_args(job.flink_master, job.flink_metrics_port, worker_pool_for(job.flink_master), checkpoints,
+                           restore_from)
         if job.parallelism is not None and not _given(job, "--parallelism"):
             args.append(f"--parallelism={job.parallelism}")
         if streaming:
@@ -62,8 +67,6 @@ def beam_options(job: JobSettings) -> PipelineOptions:
             # reader (docs/decisions.md). It also flushes the Kafka writers before the barrier, so
             # committed offsets imply durable outputs.
             args.append("--finish_bundle_before_checkpointing")
-            if job.restore and not _given(job, "--savepoint_path"):
-                args.append(f"--savepoint_path={_restore_path(job)}")
     else:
         raise ValueError(f"unknown runner {job.runner!r}; choose one of {RUNNERS}")
     return PipelineOptions(args + list(job.extra_beam_args))
@@ -74,10 +77,7 @@ def _restore_path(job: JobSettings) -> str:
     from pipelines.runners.flink_cluster import cluster_state_dir
     from pipelines.runners.flink_restore import restore_path
 
-    if not on_cluster(job.flink_master):
-        # The embedded Flink keeps its checkpoints in the JobManager's memory: nothing outlives it.
-        raise ValueError("--restore needs a Flink cluster (--flink-master): the embedded Flink keeps no checkpoints")
-    return restore_path(job, cluster_state_dir())
+    return restore_path(job, cluster_state_dir() if on_cluster(job.flink_master) else None)
 
 
 def _given(job: JobSettings, option: str) -> bool:
