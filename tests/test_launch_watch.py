@@ -51,3 +51,22 @@ def test_a_job_that_ends_by_itself_is_waited_for_and_nothing_is_cancelled(monkey
     threading.Timer(0.2, lambda: (setattr(job, "state", PipelineState.DONE), job._stopped.set())).start()
     assert launch._wait(job, JobSettings()) == PipelineState.DONE
     assert not job.cancelled
+
+
+def test_a_failed_run_ends_its_process_even_when_threads_linger(tmp_path) -> None:
+    """A thread that never ends (as a failed runner leaves behind) would keep the interpreter from
+    exiting; `newsbeam run` ends anyway, with its exit code, after a grace period."""
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import threading, time\n"
+        "from pipelines.cli.pipeline import exit_even_if_threads_linger\n"
+        "threading.Thread(target=lambda: time.sleep(3600)).start()\n"
+        "exit_even_if_threads_linger(7, grace_s=1.0)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True)
+    assert done.returncode == 7, done.stderr.decode()[-2000:]
+    assert time.monotonic() - started < 30

@@ -103,9 +103,31 @@ def cli_run(args: argparse.Namespace) -> int:
         return 2
     except JobEnded as exc:  # a bounded job that did not finish, a streaming job that stopped by itself
         print(f"newsbeam run: {exc}", file=sys.stderr)
+        exit_even_if_threads_linger(1)
         return 1
     print(orjson.dumps({"state": str(result.state), "counters": counters(result)}).decode())
     return 0
+
+
+LINGER_GRACE_S = 20.0
+
+
+def exit_even_if_threads_linger(rc: int, grace_s: float = LINGER_GRACE_S) -> None:
+    """Make sure the process ends with `rc` within `grace_s`, even if threads it cannot stop are
+    still running. Why: a job that failed can leave its runner's threads behind (Prism's loopback
+    SDK harness, gRPC streams to a runner that is gone), and the interpreter waits for every such
+    thread at exit, so `newsbeam run` had reported the failure and then never ended (seen in CI)."""
+    import os
+    import threading
+
+    def force_exit() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+
+    timer = threading.Timer(grace_s, force_exit)
+    timer.daemon = True  # runs on through interpreter shutdown, which joins only non-daemon threads
+    timer.start()
 
 
 def add_produce_parser(subparsers: Any) -> argparse.ArgumentParser:
