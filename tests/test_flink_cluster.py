@@ -177,38 +177,18 @@ def test_a_job_lost_with_its_cluster_resumes_from_its_retained_checkpoint(kafka_
     from dataclasses import replace
 
     from pipelines.runners.flink_restore import LATEST, submitted_jobs
+    from tests.restart_halves import split_where_stories_span, stamped_now
 
     bootstrap = kafka_broker.bootstrap
     reference = _fresh_topics(bootstrap, feed, "r")
     run(JobSettings(bootstrap=bootstrap, topics=reference, group_id=f"g-{reference.prefix}"))
     reference_stories, _ = _final(bootstrap, reference)
-    page_of_url = {codecs.decode("Article", r.value)["url"]: r.key.decode()
-                   for r in read_all(bootstrap, reference.articles)}
-
     messages = list(messages_from_jsonl(feed))
-    half = len(messages) // 2
-
-    def pages(part: list) -> set[str]:
-        found = set()
-        for message in part:
-            with contextlib.suppress(codecs.DecodeError):  # the feed's malformed records
-                found.add(page_of_url.get(codecs.decode_raw_page(message.value)["url"]))
-        return found - {None}
-
-    first_pages, later_pages = pages(messages[:half]), pages(messages[half:])
-    spanning = [sid for sid, story in final_stories(bootstrap, reference.stories).items()
-                if {m["page_id"] for m in story["members"]} & first_pages
-                and {m["page_id"] for m in story["members"]} & later_pages]
-    assert spanning, "the feed's halves share stories (else this test could not tell a restore from none)"
-
-    # Stamped at production: the decisions and the state's expiry follow the records' Kafka time.
-    def stamped(part: list) -> list:
-        now = int(time.time() * 1000)
-        return [m._replace(timestamp_ms=now + i) for i, m in enumerate(part)]
+    half = split_where_stories_span(bootstrap, reference, messages)
 
     topics = Topics(prefix=f"c{os.getpid()}x{time.monotonic_ns() % 10**6}.")
     create_topics(bootstrap, topics)
-    produce(bootstrap, topics.raw, stamped(messages[:half]), progress=False)
+    produce(bootstrap, topics.raw, stamped_now(messages[:half]), progress=False)
     group = f"g-{topics.prefix}"
     job = JobSettings(bootstrap=bootstrap, topics=topics, group_id=group, runner="FlinkRunner",
                       flink_master=cluster.rest_address, parallelism=2, mode="streaming", start="committed",
@@ -235,7 +215,7 @@ def test_a_job_lost_with_its_cluster_resumes_from_its_retained_checkpoint(kafka_
             source = _wait(lambda: (_checkpoints(new_cluster, restored_id).get("latest") or {}).get("restored"),
                            120, "the restore")
             assert f"/{lost_id}/chk-" in source["external_path"], source
-            produce(bootstrap, topics.raw, stamped(messages[half:]), progress=False)
+            produce(bootstrap, topics.raw, stamped_now(messages[half:]), progress=False)
             _wait(lambda: summarize(consumer_lag(bootstrap, topics.raw, group))["lag"] == 0, 300, "lag to drain")
             _wait(lambda: set(final_stories(bootstrap, topics.stories)) == set(reference_stories), 300,
                   "the same final stories as the run without a crash")

@@ -19,11 +19,11 @@ from pipelines.core import codecs
 from pipelines.kafka.admin import create_topics
 from pipelines.kafka.ledger import final_stories, read_ledger
 from pipelines.kafka.produce import messages_from_jsonl, produce
-from pipelines.kafka.topics import read_all
 from pipelines.ops.lag import consumer_lag, summarize
 from pipelines.quality.samplefeed.generate import write_feed
 from pipelines.runners.flink_restore import embedded_checkpoints_dir
 from pipelines.runners.launch import run
+from tests.restart_halves import split_where_stories_span, stamped_now
 
 pytestmark = pytest.mark.integration
 SEEDS = Path(__file__).parent / "data" / "seeds"
@@ -67,37 +67,19 @@ def test_kill_9_of_the_launcher_and_a_restart_with_restore_lose_nothing(kafka_br
     feed = tmp_path / "feed.jsonl"
     write_feed(feed, seed=5, n_pages=40, seeds_dir=SEEDS)
     messages = list(messages_from_jsonl(feed))
-    half = len(messages) // 2
 
     reference = Topics(prefix=f"rs{os.getpid()}r{time.monotonic_ns() % 10**6}.")
     create_topics(bootstrap, reference)
     produce(bootstrap, reference.raw, messages, progress=False)
     run(JobSettings(bootstrap=bootstrap, topics=reference, group_id=f"g-{reference.prefix}"))
     reference_stories = final_stories(bootstrap, reference.stories)
-    page_of_url = {codecs.decode("Article", r.value)["url"]: r.key.decode()
-                   for r in read_all(bootstrap, reference.articles)}
-
-    def pages(part: list) -> set[str]:
-        found = set()
-        for message in part:
-            with contextlib.suppress(codecs.DecodeError):  # the feed's malformed records
-                found.add(page_of_url.get(codecs.decode_raw_page(message.value)["url"]))
-        return found - {None}
-
-    first_pages, later_pages = pages(messages[:half]), pages(messages[half:])
-    assert any({m["page_id"] for m in s["members"]} & first_pages and {m["page_id"] for m in s["members"]} & later_pages
-               for s in reference_stories.values()), "the halves share stories: a restart without state would show"
-
-    # Stamped at production: decisions and state expiry follow the records' Kafka time.
-    def stamped(part: list) -> list:
-        now = int(time.time() * 1000)
-        return [m._replace(timestamp_ms=now + i) for i, m in enumerate(part)]
+    half = split_where_stories_span(bootstrap, reference, messages)
 
     topics = Topics(prefix=f"rs{os.getpid()}k{time.monotonic_ns() % 10**6}.")
     create_topics(bootstrap, topics)
     group = f"g-{topics.prefix}"
     checkpoints = embedded_checkpoints_dir(JobSettings(bootstrap=bootstrap, topics=topics, group_id=group))
-    produce(bootstrap, topics.raw, stamped(messages[:half]), progress=False)
+    produce(bootstrap, topics.raw, stamped_now(messages[:half]), progress=False)
     log = tmp_path / "run.log"
     launcher = _launch(bootstrap, topics, group, log)
     try:
@@ -120,7 +102,7 @@ def test_kill_9_of_the_launcher_and_a_restart_with_restore_lose_nothing(kafka_br
               "the restarted job's first checkpoint", restart_log)
         restored = [line for line in restart_log.read_text(errors="replace").splitlines() if "Restoring job" in line]
         assert restored and f"/{lost_job.pop()}/chk-" in restored[0], restored or restart_log.read_text()[-3000:]
-        produce(bootstrap, topics.raw, stamped(messages[half:]), progress=False)
+        produce(bootstrap, topics.raw, stamped_now(messages[half:]), progress=False)
         _wait(lambda: summarize(consumer_lag(bootstrap, topics.raw, group))["lag"] == 0, 300, "lag to drain", log)
         _wait(lambda: set(final_stories(bootstrap, topics.stories)) == set(reference_stories), 300,
               "the same final stories as the run never killed", log)

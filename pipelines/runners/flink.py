@@ -143,28 +143,34 @@ def conf_with_checkpoints(base_dir: str | None, checkpoints: Path, restore_from:
     return target
 
 
+def cluster_jobs_named(flink_master: str, job_name: str) -> list[dict]:
+    """The jobs named `job_name` on the cluster at `flink_master` (Flink's REST job overview)."""
+    import json
+    import urllib.request
+
+    base = "http://" + flink_master.removeprefix("http://").rstrip("/")
+    with urllib.request.urlopen(f"{base}/jobs/overview", timeout=5) as response:
+        return [j for j in json.loads(response.read())["jobs"] if j["name"] == job_name]
+
+
 def cancel_cluster_job(flink_master: str, job_name: str, timeout_s: float = 60.0) -> list[str]:
     """Cancel the jobs named `job_name` still running on the cluster at `flink_master`, through
     Flink's REST API, and wait until they have ended; returns their Flink job ids.
 
     Why: Beam's Flink job server cancels only its own invocation; a job it submitted to a remote
     cluster went on running there (and its SDK workers with it) after the launcher cancelled."""
-    import json
     import time
     import urllib.request
 
     base = "http://" + flink_master.removeprefix("http://").rstrip("/")
 
-    def jobs() -> list[dict]:
-        with urllib.request.urlopen(f"{base}/jobs/overview", timeout=5) as response:
-            return [j for j in json.loads(response.read())["jobs"] if j["name"] == job_name]
-
-    mine = [j["jid"] for j in jobs() if j["state"] not in ENDED_JOB_STATES]
+    mine = [j["jid"] for j in cluster_jobs_named(flink_master, job_name) if j["state"] not in ENDED_JOB_STATES]
     for jid in mine:
         request = urllib.request.Request(f"{base}/jobs/{jid}?mode=cancel", method="PATCH")
         urllib.request.urlopen(request, timeout=5).close()
     deadline = time.monotonic() + timeout_s
-    while any(j["state"] not in ENDED_JOB_STATES for j in jobs() if j["jid"] in mine):
+    while any(j["state"] not in ENDED_JOB_STATES
+              for j in cluster_jobs_named(flink_master, job_name) if j["jid"] in mine):
         if time.monotonic() > deadline:
             raise RuntimeError(f"Flink jobs {mine} named {job_name} did not end within {timeout_s:.0f} s of cancel")
         time.sleep(0.5)

@@ -15,11 +15,10 @@ import hashlib
 import json
 import logging
 import time
-import urllib.request
 from pathlib import Path
 
 from pipelines.config import JobSettings, cache_dir
-from pipelines.runners.flink import ENDED_JOB_STATES
+from pipelines.runners.flink import ENDED_JOB_STATES, cluster_jobs_named
 
 LOG = logging.getLogger(__name__)
 LATEST = "latest"
@@ -107,16 +106,13 @@ def restore_path(job: JobSettings, state_dir: Path | None) -> str:
 
 def find_job_id(rest_address: str, job_name: str, timeout_s: float = 120.0) -> str | None:
     """The Flink job id of the running job named `job_name` (submission is asynchronous)."""
-    base = "http://" + rest_address.removeprefix("http://").rstrip("/")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{base}/jobs/overview", timeout=5) as response:
-                jobs = json.loads(response.read())["jobs"]
+            jobs = cluster_jobs_named(rest_address, job_name)
         except OSError:
             jobs = []
-        live = sorted((j["start-time"], j["jid"]) for j in jobs
-                      if j["name"] == job_name and j["state"] not in ENDED_JOB_STATES)
+        live = sorted((j["start-time"], j["jid"]) for j in jobs if j["state"] not in ENDED_JOB_STATES)
         if live:
             return live[-1][1]
         time.sleep(1)
