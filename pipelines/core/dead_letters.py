@@ -14,6 +14,10 @@ LATE_ARTICLE_KEY = "_late"
 # Private article key (never written out): the SourceRecord of the raw record the article was
 # made of, carried to the writer so that an article the broker refuses names its input.
 SOURCE_ARTICLE_KEY = "_source"
+# Private article key (never written out): True on the article of a record re-read only to rebuild
+# the dedup state after a restart (a warm-up record, beam/steps/replay.py). Its outputs were written
+# before the restart: dedup takes it into its state and writes nothing it triggers.
+REPLAYED_ARTICLE_KEY = "_replayed"
 # `write`: an output the broker refused for good (too large, invalid timestamp or record).
 STAGES = ("decode", "extract", "dedup", "write")
 # Stages whose letter stands instead of an article: the first half of the ledger.
