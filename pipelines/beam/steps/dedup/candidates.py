@@ -36,10 +36,11 @@ from pipelines.beam.steps.dedup.records import (
     VerifyState,
     decode_one,
     decoder,
+    mark_warm_up,
 )
 from pipelines.beam.steps.dedup.state import ExpiringState, StateMeter, ValueCell, expire_at
 from pipelines.config import NAMESPACE
-from pipelines.core.dead_letters import LATE_ARTICLE_KEY
+from pipelines.core.dead_letters import LATE_ARTICLE_KEY, REPLAYED_ARTICLE_KEY
 from pipelines.core.dedup.decide import explain
 from pipelines.core.dedup.signature import Fingerprint, fingerprint
 from pipelines.core.dedup.stories import related_item_doc, seniority
@@ -64,11 +65,17 @@ def dedup_docs(article: dict) -> list[dict]:
 
 class DedupDocsFn(beam.DoFn):
     """Articles → dedup documents; the article of a late record (SplitLateRecords reported it as a
-    dead letter) is left out: its story cannot be decided the same way on every replay."""
+    dead letter) is left out: its story cannot be decided the same way on every replay. The
+    documents of a warm-up article keep its private REPLAYED_ARTICLE_KEY (FingerprintFn reads it)."""
 
     def process(self, article: dict) -> Iterator[dict]:
-        if not article.get(LATE_ARTICLE_KEY):
-            yield from dedup_docs(article)
+        if article.get(LATE_ARTICLE_KEY):
+            return
+        docs = dedup_docs(article)
+        if article.get(REPLAYED_ARTICLE_KEY):
+            for doc in docs:
+                doc[REPLAYED_ARTICLE_KEY] = True
+        yield from docs
 
 
 def bucket_tags(band_keys: tuple[str, ...] | list[str]) -> dict[str, bytes]:
@@ -89,7 +96,9 @@ def bucket_tags(band_keys: tuple[str, ...] | list[str]) -> dict[str, bytes]:
 
 class FingerprintFn(beam.DoFn):
     """A document → its band filings (per shard), its fingerprint for Candidates and for Verify,
-    and the document itself for Assign (main output)."""
+    and the document itself for Assign (main output). A warm-up document is filed and judged like
+    any other (later documents must find it); only its NewDocument is marked (records.WARM_UP), so
+    that its decision writes nothing."""
 
     def __init__(self) -> None:
         self._docs = Metrics.counter(NAMESPACE, "dedup_docs")
@@ -104,7 +113,8 @@ class FingerprintFn(beam.DoFn):
             yield pvalue.TaggedOutput("bands", shard_filing)
         yield pvalue.TaggedOutput("own", (fp.page_id, OwnFingerprint(data).encode()))
         yield pvalue.TaggedOutput("prober", (fp.page_id, NewcomerFingerprint(data).encode()))
-        yield (fp.page_id, NewDocument(fp.event_time_ms, Document.from_dict(doc)).encode())
+        new = NewDocument(fp.event_time_ms, Document.from_dict(doc)).encode()
+        yield (fp.page_id, mark_warm_up(new) if doc.get(REPLAYED_ARTICLE_KEY) else new)
 
 
 class BucketsFn(beam.DoFn):

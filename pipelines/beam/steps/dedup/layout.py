@@ -10,7 +10,9 @@ Labels are relative to the DedupStories transform (the job applies it as "DedupS
 with several outputs gets its DoFn's class name in its label from Beam, so renaming that class
 moves its state too. A cell
 lists every format its values may have: (record, format byte); a bag of parked messages keeps
-each message's own format.
+each message's own format. A message kept as it came (Assign's `self`, ResolveLinks' `waiting`)
+may be in the one-byte WARM_UP envelope (records.py), its own format byte after it. Savepoints
+taken before the envelope existed never hold it and restore unchanged: it is not listed here.
 
 This is the layout of the streaming job on Flink, which fires early (provisional stories): its
 decision and story steps run EarlyAssignFn and EarlyStoriesFn. With early firing off

@@ -16,10 +16,16 @@ Messages (key → record), in the order of the DAG in transform.py:
   Assign → ResolveLinks       page_id      OwnStory, Pair, Item
   links → FirstLinkOnly       link key     LinkMessage
 
+A message may come in the one-byte WARM_UP envelope (`mark_warm_up`): it was triggered by a warm-up
+document, re-read after a restart only to rebuild the state (REPLAYED_ARTICLE_KEY). Fingerprint
+wraps the NewDocument of such a document and Assign every message its decision sends; a link it
+triggers travels marked in its dict (`warm_up_link`), which stories.keyed_link turns into the
+envelope. A step takes a marked message into its state as usual and writes nothing it triggers.
+
 Cell values: BucketEntry, Deadline, CandidatesState, VerifyState, StoryState, PendingState,
 ProvisionalChoice, ResolveState; the
 bags of parked messages (Verify's probes, Assign's edges, ResolveLinks' pairs and items) and
-Assign's document cell keep the message as it arrived.
+Assign's document cell keep the message as it arrived (with its WARM_UP envelope, if any).
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from pipelines.beam.steps.dedup.codec import (
     read_text,
     read_value,
 )
+from pipelines.core.dead_letters import REPLAYED_ARTICLE_KEY
 from pipelines.core.dedup.stories import FINAL
 
 TAG_BYTES = 8  # a band's tag in the Buckets state (see candidates.bucket_tags)
@@ -465,6 +472,33 @@ class LinkMessage(NamedTuple):
         to_title, pos = read_optional_text(data, pos)
         evidence, _ = read_text(data, pos)
         return cls(from_story, to_story, to_url, to_title, kind, score, observed_at, evidence)
+
+
+# ---------------------------------------------------------------------------------------------
+# The warm-up envelope: one byte before a message's own (its FORMAT byte follows), not a record.
+
+WARM_UP = 0x30  # no record's FORMAT (tests/test_dedup_warm_up.py checks)
+_WARM_UP = bytes((WARM_UP,))
+
+
+def mark_warm_up(data: bytes) -> bytes:
+    """An encoded message, marked as triggered by a warm-up document: its outputs were written before
+    the restart, so the step it goes to takes it into its state and writes nothing it triggers."""
+    return _WARM_UP + data
+
+
+def split_warm_up(data: bytes) -> tuple[bool, bytes]:
+    """(whether `data` is marked warm-up, the message inside). Unwraps once: a message marked twice
+    still starts with WARM_UP, which no step decodes (decode_one refuses it)."""
+    if data[:1] == _WARM_UP:
+        return True, data[1:]
+    return False, data
+
+
+def warm_up_link(link: Mapping[str, Any]) -> dict[str, Any]:
+    """A link triggered by a warm-up document, marked by the article's private key: keyed_link puts
+    it in the WARM_UP envelope, and FirstLinkOnly writes LinkMessage fields only, never the key."""
+    return {**link, REPLAYED_ARTICLE_KEY: True}
 
 
 def decoder(*records: type) -> dict[int, Any]:

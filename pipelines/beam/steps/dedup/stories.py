@@ -1,8 +1,13 @@
-"""From judged pairs to stories and links: Assign, Stories, ResolveLinks and FirstLinkOnly."""
+"""From judged pairs to stories and links: Assign, Stories, ResolveLinks and FirstLinkOnly.
+
+A message in the WARM_UP envelope (records.py) changes a step's state as any other, and nothing it
+triggers is written: Assign marks every message and link of a warm-up decision; Stories drops the
+story records a marked message triggers and marks its merged_into link; ResolveLinks marks the
+links of a marked Pair or Item; FirstLinkOnly takes a marked link's edge as seen without writing it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -31,9 +36,13 @@ from pipelines.beam.steps.dedup.records import (
     Withdraw,
     decode_one,
     decoder,
+    mark_warm_up,
+    split_warm_up,
+    warm_up_link,
 )
 from pipelines.beam.steps.dedup.state import ExpiringState, StateMeter, ValueCell, expire_at
 from pipelines.config import NAMESPACE
+from pipelines.core.dead_letters import REPLAYED_ARTICLE_KEY
 from pipelines.core.dedup.signature import event_time_ms
 from pipelines.core.dedup.stories import (
     PROVISIONAL,
@@ -56,7 +65,7 @@ class AssignFn(beam.DoFn):
     """Keyed by page_id: collects edges from senior documents and, once the watermark has passed
     the document's time plus the allowed lateness, names its founder and story (the final firing)."""
 
-    SELF = ReadModifyWriteStateSpec("self", coders.BytesCoder())  # NewDocument, as it came
+    SELF = ReadModifyWriteStateSpec("self", coders.BytesCoder())  # NewDocument, as it came (maybe WARM_UP)
     EDGES = BagStateSpec("edges", coders.BytesCoder())            # Edge, as it came
     DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)
     GC = TimerSpec("gc", TimeDomain.WATERMARK)
@@ -77,15 +86,17 @@ class AssignFn(beam.DoFn):
         return ()
 
     def _take(self, element, timestamp, me, edges, decide, gc) -> bool:
-        """Keeps a message; True when it is the document itself, arriving for the first time."""
+        """Keeps a message; True when it is the document itself, arriving for the first time, and not
+        a warm-up document (whose decision writes nothing, so it never fires early)."""
         pid, data = element
-        kind = data[0] if data else None
+        warm_up, message = split_warm_up(data)
+        kind = message[0] if message else None
         if kind == NewDocument.FORMAT:  # kept as it came, decoded at the decision
             if me.read() is None:
                 me.write(self._meter.transient(data, pid))
                 decide.set(expire_at(timestamp, self._delay_ms))
-                return True
-        elif kind == Edge.FORMAT:
+                return not warm_up
+        elif kind == Edge.FORMAT and not warm_up:
             edges.add(self._meter.transient(data))
             if self._expire and me.read() is None:  # not here yet, or decided: never keep edges for good
                 gc.set(expire_at(timestamp, self._keep_ms))
@@ -106,12 +117,18 @@ class AssignFn(beam.DoFn):
         data = me.read()
         if data is None:
             return
-        t, doc = NewDocument.decode(data)
+        warm_up, data = split_warm_up(data)
+        me.clear()
+        for output in self._fire(NewDocument.decode(data), edges, choice):
+            yield _warm_up_output(output) if warm_up else output
+
+    def _fire(self, document: NewDocument, edges, choice) -> Iterator[Any]:
+        """The final decision on a document: its links and its messages to Stories and ResolveLinks."""
+        t, doc = document
         pid = doc.page_id
         received = list(edges.read())
         founder, best = _founder(t, pid, received)
         related = sorted({Edge.decode(e) for e in received})
-        me.clear()
         if received:
             edges.clear()
         story = story_key(founder[1])
@@ -223,6 +240,15 @@ class EarlyAssignFn(AssignFn):
             yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(doc.page_id, chosen, t, doc, WITHDRAWN))
 
 
+def _warm_up_output(output: pvalue.TaggedOutput) -> pvalue.TaggedOutput:
+    """An output of a warm-up document's decision, marked: the step it reaches updates its state as
+    usual and writes nothing it triggers. (Such a document has no early choice, so no early links.)"""
+    if output.tag == LINKS:
+        return pvalue.TaggedOutput(LINKS, warm_up_link(output.value))
+    key, data = output.value
+    return pvalue.TaggedOutput(output.tag, (key, mark_warm_up(data)))
+
+
 def _founder(t: int, pid: str, received: list[bytes]) -> tuple[tuple[int, str], Edge | None]:
     """The rule's founder from the edges received: the most senior document judged a duplicate,
     else the document itself; and the edge that named it (None for the document itself)."""
@@ -260,6 +286,14 @@ class StoriesFn(ExpiringState):
 
     def _take(self, element, timestamp, state, pending_state, expire) -> Iterator[Any]:
         story_id, data = element
+        warm_up, data = split_warm_up(data)
+        for output in self._update(story_id, data, timestamp, state, pending_state, expire):
+            if not warm_up:
+                yield output
+            elif isinstance(output, pvalue.TaggedOutput):  # a merged_into link: its edge is seen all the same
+                yield pvalue.TaggedOutput(LINKS, warm_up_link(output.value))
+
+    def _update(self, story_id: str, data: bytes, timestamp, state, pending_state, expire) -> Iterator[Any]:
         message = decode_one(self._TAKES, data, "Stories")
         cell = ValueCell(state, self._meter, "story", story_id)
         current, best, joined, deadline = cell.load(StoryState.decode, StoryState([], None, None, None))
@@ -365,7 +399,7 @@ class ResolveLinksFn(ExpiringState):
     bytes each) and passes one link per story instead of one per pair for FirstLinkOnly to drop."""
 
     CELL = ReadModifyWriteStateSpec("resolve", coders.BytesCoder())  # ResolveState
-    WAITING = BagStateSpec("waiting", coders.BytesCoder())           # Pair or Item, as it came
+    WAITING = BagStateSpec("waiting", coders.BytesCoder())           # Pair or Item, as it came (maybe WARM_UP)
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
     _TAKES = decoder(OwnStory, Pair, Item)
     _PARKED = decoder(Pair, Item)
@@ -373,7 +407,8 @@ class ResolveLinksFn(ExpiringState):
     def process(self, element, timestamp=beam.DoFn.TimestampParam, state=beam.DoFn.StateParam(CELL),
                 waiting=beam.DoFn.StateParam(WAITING), expire=beam.DoFn.TimerParam(EXPIRE)):
         pid, data = element
-        message = decode_one(self._TAKES, data, "ResolveLinks")
+        warm_up, message_data = split_warm_up(data)
+        message = decode_one(self._TAKES, message_data, "ResolveLinks")
         cell = ValueCell(state, self._meter, "held", pid)
         story, founder_time_ms, founder, linked, parked, deadline = cell.load(
             ResolveState.decode, ResolveState(None, 0, "", set(), False, None))
@@ -384,14 +419,16 @@ class ResolveLinksFn(ExpiringState):
                 if parked:  # only read the bag when something was parked: a read is a round trip
                     mine = (story, (founder_time_ms, founder))
                     for pending in waiting.read():
-                        yield from self._link(pid, mine, decode_one(self._PARKED, pending, "ResolveLinks"), linked)
+                        parked_warm_up, parked_data = split_warm_up(pending)
+                        parked_message = decode_one(self._PARKED, parked_data, "ResolveLinks")
+                        yield from _marked(self._link(pid, mine, parked_message, linked), parked_warm_up)
                     waiting.clear()
                     parked = False
         elif story is None:
             waiting.add(self._meter.transient(data))
             parked = True
         else:
-            yield from self._link(pid, (story, (founder_time_ms, founder)), message, linked)
+            yield from _marked(self._link(pid, (story, (founder_time_ms, founder)), message, linked), warm_up)
         cell.store(ResolveState(story, founder_time_ms, founder, linked, parked, deadline))
 
     @staticmethod
@@ -421,15 +458,24 @@ class ResolveLinksFn(ExpiringState):
         waiting.clear()
 
 
+def _marked(links: Iterable[dict], warm_up: bool) -> Iterable[dict]:
+    """The links a Pair or Item asked for, marked when it came from a warm-up decision: the link
+    belongs to the document that sent it, whichever came first, it or the page's OwnStory."""
+    return map(warm_up_link, links) if warm_up else links
+
+
 def keyed_link(link: dict) -> tuple[str, bytes]:
-    """A link keyed by what makes it one edge (FirstLinkOnly's key), encoded."""
-    return "|".join(link_key(link)), LinkMessage.from_dict(link).encode()
+    """A link keyed by what makes it one edge (FirstLinkOnly's key), encoded; one of a warm-up
+    decision (REPLAYED_ARTICLE_KEY, see records.warm_up_link) in the WARM_UP envelope."""
+    data = LinkMessage.from_dict(link).encode()
+    return "|".join(link_key(link)), mark_warm_up(data) if link.get(REPLAYED_ARTICLE_KEY) else data
 
 
 class FirstLinkFn(ExpiringState):
     """Keyed by (from, type, to): passes the first link of each edge, drops repeats (many document
     pairs can relate the same two stories) for the horizon. Its one cell is the key's expiry
-    deadline (µs; 0 without expiry): present means seen."""
+    deadline (µs; 0 without expiry): present means seen. A warm-up link (records.WARM_UP) was
+    written before the restart: its edge becomes seen, and it is not written again."""
 
     SEEN = ReadModifyWriteStateSpec("seen", coders.BytesCoder())  # Deadline
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
@@ -439,9 +485,10 @@ class FirstLinkFn(ExpiringState):
         if seen.read() is not None:
             return ()
         key, data = element
+        warm_up, data = split_warm_up(data)
         link = LinkMessage.decode(data).as_dict()
         seen.write(self._meter.held(Deadline(self._deadline(timestamp, None, expire) or 0).encode(), key))
-        return [link]
+        return [] if warm_up else [link]
 
     @on_timer(EXPIRE)
     def on_expire(self, seen=beam.DoFn.StateParam(SEEN)):

@@ -36,6 +36,13 @@ How the job fires (the one place that says it):
   watermark decides before it settles (catching up on a backlog) gets no provisional firing.
 * late: an article whose record came later than the allowed lateness is a dead letter
   (SplitLateRecords), never a member.
+* warm-up (restart replay): after a restart without checkpoints (Prism) the job re-reads older
+  input only to rebuild this state; everything those articles (REPLAYED_ARTICLE_KEY) trigger was
+  written before the crash. Their documents are filed, probed and judged like any other, and are
+  decided as usual, but their NewDocument and every message and link their decision sends carry
+  the one-byte WARM_UP envelope (records.py): each step updates its state as usual and writes
+  nothing a marked message triggers (FirstLinkOnly marks the edge seen, so a later copy is dropped
+  as without the crash). A warm-up document never fires early.
 
 The steps live in candidates.py (Fingerprint, Buckets, Candidates, Verify) and stories.py (Assign,
 Stories, ResolveLinks, FirstLinkOnly); the messages between them and their cell values in
