@@ -105,6 +105,9 @@ class JobSettings:
     # Streaming on a Flink cluster: resume from "latest" (this pipeline's newest retained checkpoint,
     # runners/flink_restore.py) or from a checkpoint or savepoint path; None: start with empty state.
     restore: str | None = None
+    # Set by the launcher for a restart without a checkpoint (Prism, `--restore latest`): what the
+    # job re-reads to rebuild its dedup state (core.progress.ReplayWindow).
+    replay: Any = None
     extra_beam_args: list[str] = field(default_factory=list)
 
     @property
@@ -114,6 +117,14 @@ class JobSettings:
         if self.runner == "DirectRunner" and self.mode == "streaming":
             return "PrismRunner"
         return self.runner
+
+    @property
+    def commits_after_decisions(self) -> bool:
+        """Whether offsets are committed by the job's commit step, once decisions are written
+        (beam/steps/commit.py), instead of by the reader: streaming dedup on a runner without
+        checkpoints (Prism), where a restart rebuilds its state by replaying input."""
+        return (self.mode == "streaming" and self.dedup and self.commit_offsets and bool(self.group_id)
+                and self.effective_runner == "PrismRunner")
 
     @property
     def early_firing_ms(self) -> int | None:

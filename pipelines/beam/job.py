@@ -22,6 +22,10 @@ Streaming semantics, stated once for the whole job:
   it (streaming only; bounded runs drop all state at the end).
 * Checkpoints (Flink streaming): every 10 s, bundles finished before the barrier, so Kafka offsets
   are committed only once the outputs of the records before them are durable.
+* Commits without checkpoints (Prism streaming): CommitAfterDecisions commits a partition's offset
+  only once the watermark below every Kafka sink has passed the decisions of the records before
+  it (their time plus the allowed lateness); a restart re-reads the dedup state's window before
+  the committed offsets as warm-up (MarkWarmUpRecords: state only, nothing written again).
 
 Every step has a stable label: Flink maps operator state to these names when restoring a
 savepoint, so renaming a step is a breaking change (README, "Upgrades").
@@ -34,11 +38,13 @@ import apache_beam as beam
 from pipelines.beam.kafka_io import ReadFromKafka, WriteToKafka
 from pipelines.beam.lake import WriteToLake
 from pipelines.beam.steps.boilerplate import LearnSiteBoilerplate
+from pipelines.beam.steps.commit import CommitAfterDecisions, KafkaOffsets
 from pipelines.beam.steps.decode_extract import DEAD, DecodePages, ExtractArticles
 from pipelines.beam.steps.dedup import DedupStories
 from pipelines.beam.steps.encode import EncodeArticles, EncodeDeadLetters, EncodeKeyed
 from pipelines.beam.steps.language import TagLanguages
 from pipelines.beam.steps.lateness import MarkLateRecords
+from pipelines.beam.steps.replay import DropWarmUpLetters, MarkWarmUpRecords, written_again
 from pipelines.config import JobSettings
 from pipelines.core.records import PartitionSlice
 
@@ -53,7 +59,11 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         start=job.start,
         consumer_config=job.consumer_config,
         commit_offsets=job.commit_offsets,
+        replay=job.replay,
+        commit_after_decisions=job.commits_after_decisions,
     )
+    if job.replay is not None:
+        records = records | "MarkWarmUpRecords" >> MarkWarmUpRecords(job.replay)
     if job.dedup and job.mode == "streaming":
         records = records | "MarkLateRecords" >> MarkLateRecords(job.allowed_lateness_ms)
     decoded = records | "DecodePages" >> DecodePages()
@@ -65,26 +75,29 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         # bodies are no longer a function of the page alone (replays keep keys, not bytes).
         articles = articles | "LearnSiteBoilerplate" >> LearnSiteBoilerplate()
     articles = articles | "TagLanguages" >> TagLanguages()
+    new_articles = articles
+    if job.replay is not None:
+        new_articles = articles | "SkipWarmUpArticles" >> beam.Filter(written_again)
     # What a sink refuses for good (too large, bad timestamp) becomes a `write` dead letter.
     refusals_to_dlq = {"dead_letter_topic": job.topics.dlq, "dead_letter_format": job.output_format}
-    (
-        articles
+    written = [
+        new_articles
         | "EncodeArticles" >> EncodeArticles(job.output_format)
         | "WriteArticles" >> WriteToKafka(
             job.bootstrap, job.topics.articles, job.producer_config, **refusals_to_dlq, metric="articles_written")
-    )
-    _to_lake(job, articles, "articles", "Article")
+    ]
+    _to_lake(job, new_articles, "articles", "Article")
     if job.dedup:
         stories, links = articles | "DedupStories" >> DedupStories(
             job.horizon_ms, job.allowed_lateness_ms, expire_state=job.mode == "streaming",
             settle_ms=job.early_firing_ms)
-        (
+        written.append(
             stories
             | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
             | "WriteStories" >> WriteToKafka(
                 job.bootstrap, job.topics.stories, job.producer_config, **refusals_to_dlq)
         )
-        (
+        written.append(
             links
             | "EncodeLinks" >> EncodeKeyed("StoryLink", "from_story", job.output_format, "links_emitted")
             | "WriteLinks" >> WriteToKafka(
@@ -92,12 +105,17 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         )
         _to_lake(job, stories, "stories", "Story")
         _to_lake(job, links, "links", "StoryLink")
-    (
+    dead = dead | "CollectDeadLetters" >> beam.Flatten()
+    if job.replay is not None:
+        dead = dead | "SkipWarmUpLetters" >> DropWarmUpLetters(job.replay)
+    written.append(
         dead
-        | "CollectDeadLetters" >> beam.Flatten()
         | "EncodeDeadLetters" >> EncodeDeadLetters(job.output_format)
         | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
     )
+    if job.commits_after_decisions:
+        offsets = KafkaOffsets(job.bootstrap, job.topics.raw, job.group_id, job.consumer_config)
+        (records, *written) | "CommitAfterDecisions" >> CommitAfterDecisions(offsets, job.allowed_lateness_ms)
 
 
 def _to_lake(job: JobSettings, records: beam.PCollection, name: str, record_name: str) -> None:

@@ -36,6 +36,7 @@ from kafka import errors as kerrors
 from pipelines.config import MAX_FUTURE_TIMESTAMP_MS, NAMESPACE
 from pipelines.core.dead_letters import SOURCE_HEADER, source_coordinates, to_message, write_dead_letter
 from pipelines.core.limits import writable_timestamp
+from pipelines.core.progress import ReplayWindow
 from pipelines.core.records import UNBOUNDED_END, KafkaMessage, KafkaRecord, PartitionSlice
 from pipelines.kafka import client
 
@@ -87,26 +88,39 @@ def _reader(bootstrap: str, group_id: str | None, client_config: dict[str, Any])
 
 
 def plan_slices(bootstrap: str, topic: str, group_id: str | None, start: str = "committed", bounded: bool = True,
-                consumer_config: dict[str, Any] | None = None, chunk: int = 20000) -> list[PartitionSlice]:
-    """One PartitionSlice per partition: from the group's committed offset (else per `start`) to the
-    end offset now (bounded) or open-ended (streaming)."""
+                consumer_config: dict[str, Any] | None = None, chunk: int = 20000,
+                replay: ReplayWindow | None = None, commit_starts: bool = False) -> list[PartitionSlice]:
+    """One PartitionSlice per partition: from the group's committed offset (else per `start`), or
+    from the `replay` window's start, to the end offset now (bounded) or open-ended (streaming).
+
+    `commit_starts`: commit a start the group has not reached yet (no offset committed, or
+    `start=latest`), so that the job's commit frontier (beam/steps/commit.py) begins there."""
     from_committed = start == "committed" and bool(group_id)
     with client.consumer_client(bootstrap, consumer_config, group_id=group_id if from_committed else None) as consumer:
         try:
             offsets = client.partition_offsets(consumer, topic)
         except client.TopicNotFound as exc:
             raise RuntimeError(f"topic {topic!r} does not exist on {bootstrap}") from exc
-        committed = client.own_group_offsets(consumer, topic, [o.partition for o in offsets]) if from_committed else {}
+        committed = client.own_group_offsets(consumer, topic, [o.partition for o in offsets]) \
+            if from_committed or commit_starts else {}
     slices = []
+    ahead: dict[int, int] = {}
     for partition in offsets:
         begin = partition.start
-        if start == "latest":
+        if replay is not None and partition.partition in replay.start:
+            begin = max(replay.start[partition.partition], partition.start)
+        elif start == "latest":
             begin = partition.end
-        elif partition.partition in committed:
+        elif from_committed and partition.partition in committed:
             begin = max(committed[partition.partition], partition.start)
+        if commit_starts and begin > committed.get(partition.partition, -1):
+            ahead[partition.partition] = begin
         stop = partition.end if bounded else UNBOUNDED_END
         LOG.info("plan %s[%d]: offsets %d..%s", topic, partition.partition, begin, stop)
         slices.append(PartitionSlice(topic, partition.partition, begin, stop, chunk))
+    if ahead and group_id:
+        with client.consumer_client(bootstrap, consumer_config, group_id=group_id) as consumer:
+            client.commit(consumer, topic, ahead)
     return slices
 
 
@@ -125,11 +139,13 @@ def commit_slices(bootstrap: str, group_id: str, slices: list[PartitionSlice],
 class _PlanPartitions(beam.DoFn):
     """Impulse → the streaming job's slices, planned when the job starts (so restarts resume)."""
 
-    def __init__(self, bootstrap, topic, group_id, start, consumer_config):
+    def __init__(self, bootstrap, topic, group_id, start, consumer_config, replay=None, commit_starts=False):
         self._args = (bootstrap, topic, group_id, start, False, consumer_config)
+        self._replay = replay
+        self._commit_starts = commit_starts
 
     def process(self, _impulse) -> Iterable[PartitionSlice]:
-        slices = plan_slices(*self._args)
+        slices = plan_slices(*self._args, replay=self._replay, commit_starts=self._commit_starts)
         LOG.info("streaming read planned: %s", ", ".join(f"{s.topic}[{s.partition}]@{s.start}" for s in slices))
         yield from slices
 
@@ -264,12 +280,12 @@ class _ReadSlices(beam.DoFn):
                 if not tracker.try_claim(rec.offset):
                     self._commit_later(finalizer, element.topic, element.partition, next_offset)
                     return
-                next_offset = rec.offset + 1
+                read_from, next_offset = next_offset, rec.offset + 1
                 headers = tuple((k, v if v is not None else b"") for k, v in (rec.headers or []))
                 ts = Timestamp.of(rec.timestamp / 1000.0)
                 behind = 0 if high_ts is None or ts >= high_ts else int((high_ts - ts).micros // 1000)
                 record = KafkaRecord(rec.topic, rec.partition, rec.offset, rec.key, rec.value, rec.timestamp, headers,
-                                     behind)
+                                     behind, read_from=read_from)
                 if high_ts is None or ts > high_ts:
                     high_ts = ts
                     if not bounded:
@@ -357,7 +373,8 @@ class ReadFromKafka(beam.PTransform):
     """Kafka records of one topic as a PCollection of KafkaRecord, timestamped by record time.
 
     Bounded: give the `slices` planned by `plan_slices` (the launcher commits them after the job
-    succeeds). Streaming: slices are planned inside the job from the group's committed offsets."""
+    succeeds). Streaming: slices are planned inside the job from the group's committed offsets, or
+    from the start of a restart's `replay` window."""
 
     def __init__(
         self,
@@ -372,14 +389,20 @@ class ReadFromKafka(beam.PTransform):
         max_bundle_seconds: float = 5.0,
         idle_watermark_lag_seconds: float = 10.0,
         max_outage_seconds: float | None = None,
+        replay: ReplayWindow | None = None,
+        commit_after_decisions: bool = False,
     ) -> None:
         super().__init__()
         if start not in {"committed", "earliest", "latest"}:
             raise ValueError(f"start must be committed|earliest|latest, got {start!r}")
         self._slices = slices
-        self._plan = _PlanPartitions(bootstrap, topic, group_id, start, consumer_config or {})
+        # commit_after_decisions: the reader commits nothing; the job's commit step does, once
+        # the records' decisions are written (beam/steps/commit.py), from where the plan starts.
+        self._plan = _PlanPartitions(bootstrap, topic, group_id, start, consumer_config or {}, replay,
+                                     commit_starts=commit_offsets and commit_after_decisions)
         self._read = (_ReadSlices if slices is not None else _ReadSlicesForever)(
-            bootstrap, group_id, consumer_config or {}, commit_offsets, max_records_per_bundle,
+            bootstrap, group_id, consumer_config or {}, commit_offsets and not commit_after_decisions,
+            max_records_per_bundle,
             max_bundle_seconds, idle_watermark_lag_seconds,
             max_outage_seconds if max_outage_seconds is not None
             else float(os.environ.get("NEWSBEAM_MAX_KAFKA_OUTAGE_S", MAX_OUTAGE_SECONDS)),

@@ -40,8 +40,10 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--parallelism", type=int, default=None,
                      help="Flink: subtasks per step, at most the raw topic's partitions (default: the cluster's)")
     run.add_argument("--restore", default=None, metavar="latest|PATH",
-                     help="streaming on a Flink cluster: resume from this pipeline's newest retained checkpoint "
-                          "(latest; same broker, raw topic and group) or from a checkpoint or savepoint folder")
+                     help="streaming restart after a crash. Flink: resume from this pipeline's newest retained "
+                          "checkpoint (latest; same broker, raw topic and group) or from a checkpoint or savepoint "
+                          "folder. Prism (latest only): rebuild the dedup state by re-reading the input before "
+                          "the committed offsets, writing nothing of it again")
     run.add_argument("--flink-batch", action="store_true",
                      help="run a bounded job on Flink's batch mode (default: streaming mode, 3-5x faster for dedup)")
     run.add_argument("--flink-metrics-port", default=None, help="embedded Flink's Prometheus reporter port or range")

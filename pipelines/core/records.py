@@ -28,6 +28,12 @@ class KafkaRecord(NamedTuple):
     behind_ms: int = 0
     # Set by the job's lateness step (beam.steps.lateness) when `is_late` holds for the record.
     late: bool = False
+    # Where the reader stood before this record (the previous record's offset + 1, or where its
+    # bundle began), so that gaps in a partition's offsets still chain up (core.progress).
+    read_from: int | None = None
+    # Set on a record re-read after a restart only to rebuild the dedup state (beam.steps.replay):
+    # everything it triggers was written before the restart.
+    warm_up: bool = False
 
 
 class SourceRecord(NamedTuple):

@@ -67,6 +67,9 @@ def _build() -> dict[str, Metric]:
         Metric("dedup_docs", "documents (articles and related items) entering dedup"),
         Metric("kafka_read_failures", "streaming reads that could not reach Kafka (a broker outage); each backs off"),
         Metric("records_late", "raw records older than the allowed lateness: written as articles, in no story"),
+        Metric("offsets_committed", "raw records whose decisions are written and offsets committed (Prism)"),
+        Metric("offset_commit_failures", "commits of decided offsets that failed; retried as the frontier moves"),
+        Metric("records_warm_up", "records re-read by a restart only to rebuild the dedup state (Prism)"),
         Metric("extract_latency_ms", "extraction time per page (ms)", kind="latency"),
         Metric("event_latency_ms", "record time to article write (ms)", kind="latency"),
     ]

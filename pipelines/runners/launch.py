@@ -37,6 +37,8 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         raise ValueError("a bounded run commits its offsets when it finishes: run it with wait=True")
     slices = plan_slices(job.bootstrap, job.topics.raw, job.group_id, job.start, True, job.consumer_config) \
         if bounded else None
+    if job.restore and not bounded and job.effective_runner == "PrismRunner":
+        job = _with_replay(job)
     conf_dir = os.environ.get("FLINK_CONF_DIR")
     try:
         options = beam_options(job)
@@ -73,6 +75,29 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         if bounded and job.commit_offsets and job.group_id:
             commit_slices(job.bootstrap, job.group_id, slices, job.consumer_config)
     return result
+
+
+def _with_replay(job: JobSettings) -> JobSettings:
+    """Prism keeps no checkpoints: `--restore latest` rebuilds the dedup state by re-reading the
+    window before the group's committed offsets (kafka/replay.py, beam/steps/replay.py)."""
+    from dataclasses import replace
+
+    from pipelines.kafka.replay import plan_replay
+    from pipelines.runners.flink_restore import LATEST, NoCheckpoint
+
+    if job.restore != LATEST:
+        raise NoCheckpoint(f"Prism keeps no checkpoints to restore {job.restore!r} from: --restore latest "
+                           "rebuilds the state by re-reading the input before the committed offsets")
+    if not job.commits_after_decisions:
+        raise NoCheckpoint("--restore latest on Prism replays the input of a streaming dedup job that commits "
+                           "its offsets (not --no-commit, not --no-dedup)")
+    window = plan_replay(job.bootstrap, job.topics.raw, job.group_id, job.consumer_config, job.horizon_ms,
+                         job.allowed_lateness_ms)
+    if window is None:
+        LOG.info("restart of %s: the group has committed nothing, so the job reads the topic from its start",
+                 job.group_id)
+        return job
+    return replace(job, replay=window)
 
 
 WATCH_INTERVAL_MS = 5000  # how often a waiting launcher looks for a step that gave up on Kafka

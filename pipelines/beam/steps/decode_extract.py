@@ -15,7 +15,13 @@ from apache_beam.metrics import Metrics
 from pipelines.config import NAMESPACE
 from pipelines.core import codecs
 from pipelines.core.content import binary_body_reason
-from pipelines.core.dead_letters import LATE_ARTICLE_KEY, SOURCE_ARTICLE_KEY, dead_letter, late_dead_letter
+from pipelines.core.dead_letters import (
+    LATE_ARTICLE_KEY,
+    REPLAYED_ARTICLE_KEY,
+    SOURCE_ARTICLE_KEY,
+    dead_letter,
+    late_dead_letter,
+)
 from pipelines.core.extract import ExtractError, extract_article
 from pipelines.core.records import KafkaRecord, SourceRecord
 
@@ -96,6 +102,8 @@ class _ExtractFn(beam.DoFn):
         article[SOURCE_ARTICLE_KEY] = SourceRecord(record.topic, record.partition, record.offset)
         if article["empty"]:
             self._empty.inc()
+        if record.warm_up:
+            article[REPLAYED_ARTICLE_KEY] = True  # state only: written before the restart (steps/replay.py)
         if record.late:
             article[LATE_ARTICLE_KEY] = True  # written as an article, left out of dedup
             self._late.inc()
