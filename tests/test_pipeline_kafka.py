@@ -153,8 +153,8 @@ def test_streaming_picks_up_new_records_and_cancels(kafka_broker, topics, feed, 
                 f"articles never joined a story nor were dead-lettered as late (the watermark did not "
                 f"advance): {sorted(_undecided_articles(bootstrap, topics))}")
             time.sleep(1)
-        # Offsets are committed once outputs are durable (Prism: bundle finalization; Flink: when a
-        # checkpoint completes, every 10 s by default), so the group's lag drains to 0.
+        # Offsets are committed once outputs are durable (Prism: once the records' decisions are
+        # written; Flink: when a checkpoint completes, every 10 s by default), so the lag drains to 0.
         while summarize(consumer_lag(bootstrap, topics.raw, f"s-{topics.prefix}"))["lag"] != 0:
             assert time.monotonic() < deadline, "offsets were not committed"
             time.sleep(1)
