@@ -80,6 +80,7 @@ def test_warm_up_is_what_lies_before_the_committed_offset():
 
 
 COMMITS: list[tuple[int, int]] = []
+UNREACHABLE: list[bool] = []
 
 
 class _RecordedOffsets(KafkaOffsets):
@@ -90,6 +91,9 @@ class _RecordedOffsets(KafkaOffsets):
         self._start = start
 
     def committed(self, partition: int) -> int | None:
+        if UNREACHABLE:  # the runner makes a new copy of the DoFn per bundle: the flag lives here
+            UNREACHABLE.pop()
+            raise ConnectionError("broker away")
         return self._start
 
     def commit(self, partition: int, offset: int) -> None:
@@ -116,3 +120,19 @@ def test_offsets_are_committed_as_the_watermark_passes_each_records_decision():
     # From the group's offset (0), one record per firing, each at its decision's time: 3 bridges
     # the compacted 2, and 4 waits until its own decision at 40 s.
     assert COMMITS == [(0, 1), (0, 2), (0, 4), (0, 5)]
+
+
+def test_a_frontier_that_cannot_learn_its_start_asks_again_and_loses_nothing():
+    COMMITS.clear()
+    UNREACHABLE[:] = [True]
+    records = [KafkaRecord("t", 0, o, None, b"", 1_000 * (o + 1), (), 0, read_from=o) for o in range(3)]
+    records_in = (TestStream()
+                  .advance_watermark_to(Timestamp.of(0))
+                  .add_elements([beam.window.TimestampedValue(r, r.timestamp_ms / 1000) for r in records])
+                  .advance_watermark_to_infinity())
+    options = beam.options.pipeline_options.PipelineOptions(["--streaming"])
+    with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
+        raw = p | "Records" >> records_in
+        _ = (raw,) | CommitAfterDecisions(_RecordedOffsets(start=0), LATENESS_MS)
+    assert not UNREACHABLE, "the first ask failed"
+    assert COMMITS and COMMITS[-1] == (0, 3)

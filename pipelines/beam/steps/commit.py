@@ -39,6 +39,7 @@ from pipelines.core.records import KafkaRecord
 from pipelines.kafka import client
 
 LOG = logging.getLogger(__name__)
+RETRY_MS = 5_000  # watermark time before a frontier that could not learn its start asks again
 
 
 class KafkaOffsets:
@@ -109,7 +110,23 @@ class CommitFrontierFn(beam.DoFn):
                committed_state=beam.DoFn.StateParam(COMMITTED), next_due=beam.DoFn.StateParam(NEXT_DUE),
                due=beam.DoFn.TimerParam(DUE)) -> Iterable[Any]:
         partition = int(key)
-        done, waiting = split_due((ReadRange.decode(d) for d in pending.read()), fired.micros // 1000)
+        fired_ms = fired.micros // 1000
+        raw = frontier_state.read()
+        if raw is None:
+            # Where the plan started this partition's chain: the group's offset (the planner
+            # commits a start the group had not reached, kafka_io.plan_slices).
+            try:
+                start = self._offsets.committed(partition)
+            except Exception:
+                # Asked again a little later in watermark time, which stands still while the
+                # broker is away: no busy retries during an outage.
+                self._failures.inc()
+                LOG.warning("reading the committed offset of partition %d failed; asked again later", partition,
+                            exc_info=True)
+                due.set(Timestamp.of((fired_ms + RETRY_MS) / 1000))
+                next_due.write(fired_ms + RETRY_MS - 1)
+                return ()
+        done, waiting = split_due((ReadRange.decode(d) for d in pending.read()), fired_ms)
         pending.clear()
         for entry in waiting:
             pending.add(entry.encode())
@@ -119,11 +136,9 @@ class CommitFrontierFn(beam.DoFn):
             next_due.write(soonest)
         else:
             next_due.clear()
-        raw = frontier_state.read()
         if raw is None:
-            # Where the plan started this partition's chain: the group's offset (the planner
-            # commits a start the group had not reached, kafka_io.plan_slices).
-            start = self._offsets.committed(partition)
+            if start is None and not done:
+                return ()
             frontier = Frontier(start if start is not None else min(e.read_from for e in done))
             committed = frontier.offset
         else:
