@@ -110,3 +110,19 @@ def test_kill_9_on_prism_and_a_restart_that_replays_the_state_lose_nothing(kafka
     assert ledger.holds, ledger.describe()
     stories = {sid: codecs.encode("Story", s, "json") for sid, s in final_stories(bootstrap, topics.stories).items()}
     assert stories == {sid: codecs.encode("Story", s, "json") for sid, s in reference_stories.items()}
+
+
+def test_a_plain_restart_of_a_group_that_committed_warns_that_its_state_is_empty(kafka_broker, caplog) -> None:
+    from pipelines.kafka import client
+    from pipelines.runners.launch import _warn_if_state_is_lost
+
+    topics = Topics(prefix=f"pw{os.getpid()}{time.monotonic_ns() % 10**6}.")
+    create_topics(kafka_broker.bootstrap, topics)
+    job = JobSettings(bootstrap=kafka_broker.bootstrap, topics=topics, group_id=f"g-{topics.prefix}",
+                      runner="PrismRunner", mode="streaming")
+    _warn_if_state_is_lost(job)
+    assert "empty dedup state" not in caplog.text  # a first start has nothing to lose
+    with client.consumer_client(job.bootstrap, None, group_id=job.group_id) as consumer:
+        client.commit(consumer, topics.raw, {0: 0})
+    _warn_if_state_is_lost(job)
+    assert "--restore latest" in caplog.text

@@ -39,6 +39,8 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         if bounded else None
     if job.restore and not bounded and job.effective_runner == "PrismRunner":
         job = _with_replay(job)
+    elif job.commits_after_decisions and job.start == "committed":
+        _warn_if_state_is_lost(job)
     conf_dir = os.environ.get("FLINK_CONF_DIR")
     try:
         options = beam_options(job)
@@ -98,6 +100,21 @@ def _with_replay(job: JobSettings) -> JobSettings:
                  job.group_id)
         return job
     return replace(job, replay=window)
+
+
+def _warn_if_state_is_lost(job: JobSettings) -> None:
+    """A Prism streaming start of a group that already committed begins with empty dedup state:
+    say so, and what rebuilds it, where the operator looks first."""
+    from pipelines.kafka.client import committed_offsets
+
+    try:
+        committed = committed_offsets(job.bootstrap, job.group_id, job.topics.raw, job.consumer_config, timeout_s=5)
+    except Exception:  # only a hint: the job's own planner reports a broker that cannot be reached
+        return
+    if committed:
+        LOG.warning("group %s resumes at its committed offsets with empty dedup state: articles from now on cannot "
+                    "join stories founded before; after a crash, start with --restore latest to rebuild the state",
+                    job.group_id)
 
 
 WATCH_INTERVAL_MS = 5000  # how often a waiting launcher looks for a step that gave up on Kafka
