@@ -85,3 +85,21 @@ def test_a_plain_restart_of_a_group_that_committed_warns_that_its_state_is_empty
         client.commit(consumer, topics.raw, {0: 0})
     _warn_if_state_is_lost(job)
     assert "--restore latest" in caplog.text
+
+
+def test_the_plan_commits_a_start_the_group_has_not_reached_and_never_moves_it_back(kafka_broker) -> None:
+    """The commit frontier starts at the group's offset, so the plan commits where it starts reading
+    when that is further on (a first start, `--start latest`), and never commits backwards."""
+    from pipelines.beam.kafka_io import plan_slices
+    from pipelines.core.records import KafkaMessage
+    from pipelines.kafka.client import committed_offsets
+
+    bootstrap = kafka_broker.bootstrap
+    topics = Topics(prefix=f"pp{os.getpid()}{time.monotonic_ns() % 10**6}.")
+    create_topics(bootstrap, topics, partitions=1)
+    produce(bootstrap, topics.raw, [KafkaMessage(b"k", b"v", (), None)] * 3, progress=False)
+    group = f"g-{topics.prefix}"
+    assert [s.start for s in plan_slices(bootstrap, topics.raw, group, "latest", False, commit_starts=True)] == [3]
+    assert committed_offsets(bootstrap, group, topics.raw) == {0: 3}
+    assert [s.start for s in plan_slices(bootstrap, topics.raw, group, "earliest", False, commit_starts=True)] == [0]
+    assert committed_offsets(bootstrap, group, topics.raw) == {0: 3}

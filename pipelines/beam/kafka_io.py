@@ -96,30 +96,29 @@ def plan_slices(bootstrap: str, topic: str, group_id: str | None, start: str = "
     `commit_starts`: commit a start the group has not reached yet (no offset committed, or
     `start=latest`), so that the job's commit frontier (beam/steps/commit.py) begins there."""
     from_committed = start == "committed" and bool(group_id)
-    with client.consumer_client(bootstrap, consumer_config, group_id=group_id if from_committed else None) as consumer:
+    as_group = from_committed or (commit_starts and bool(group_id))
+    with client.consumer_client(bootstrap, consumer_config, group_id=group_id if as_group else None) as consumer:
         try:
             offsets = client.partition_offsets(consumer, topic)
         except client.TopicNotFound as exc:
             raise RuntimeError(f"topic {topic!r} does not exist on {bootstrap}") from exc
-        committed = client.own_group_offsets(consumer, topic, [o.partition for o in offsets]) \
-            if from_committed or commit_starts else {}
-    slices = []
-    ahead: dict[int, int] = {}
-    for partition in offsets:
-        begin = partition.start
-        if replay is not None and partition.partition in replay.start:
-            begin = max(replay.start[partition.partition], partition.start)
-        elif start == "latest":
-            begin = partition.end
-        elif from_committed and partition.partition in committed:
-            begin = max(committed[partition.partition], partition.start)
-        if commit_starts and begin > committed.get(partition.partition, -1):
-            ahead[partition.partition] = begin
-        stop = partition.end if bounded else UNBOUNDED_END
-        LOG.info("plan %s[%d]: offsets %d..%s", topic, partition.partition, begin, stop)
-        slices.append(PartitionSlice(topic, partition.partition, begin, stop, chunk))
-    if ahead and group_id:
-        with client.consumer_client(bootstrap, consumer_config, group_id=group_id) as consumer:
+        committed = client.own_group_offsets(consumer, topic, [o.partition for o in offsets]) if as_group else {}
+        slices = []
+        ahead: dict[int, int] = {}
+        for partition in offsets:
+            begin = partition.start
+            if replay is not None and partition.partition in replay.start:
+                begin = max(replay.start[partition.partition], partition.start)
+            elif start == "latest":
+                begin = partition.end
+            elif from_committed and partition.partition in committed:
+                begin = max(committed[partition.partition], partition.start)
+            if commit_starts and begin > committed.get(partition.partition, -1):
+                ahead[partition.partition] = begin
+            stop = partition.end if bounded else UNBOUNDED_END
+            LOG.info("plan %s[%d]: offsets %d..%s", topic, partition.partition, begin, stop)
+            slices.append(PartitionSlice(topic, partition.partition, begin, stop, chunk))
+        if ahead and as_group:
             client.commit(consumer, topic, ahead)
     return slices
 
