@@ -45,14 +45,14 @@ def _meta(record: Mapping[str, Any]) -> dict[str, Any] | None:
 FEED_START_MS = 1_794_700_800_000  # 2026-11-15 00:00 UTC
 
 
-def labeled_docs(pages: int, seed: int, start_ms: int = FEED_START_MS
+def labeled_docs(pages: int, seed: int, start_ms: int = FEED_START_MS, pages_per_day: float | None = None
                  ) -> tuple[list[dict], dict[str, str], dict[str, str], set[str]]:
     """(dedup documents, doc page_id → true story, story → event, page_ids of the pages)."""
     docs: list[dict] = []
     truth: dict[str, str] = {}
     event_of: dict[str, str] = {}
     page_ids: set[str] = set()
-    for record in generate_feed(seed=seed, n_pages=pages, start_ms=start_ms):
+    for record in generate_feed(seed=seed, n_pages=pages, start_ms=start_ms, pages_per_day=pages_per_day):
         meta = _meta(record)
         if "url" not in record or not meta or not meta.get("story"):
             continue  # malformed messages and empty pages: no story to be right about
@@ -78,8 +78,9 @@ def related_link_precision(result: ClusterResult, events_of_story: Mapping[str, 
     return round(sum(1 for a, b in judged if a & b) / len(judged), 4) if judged else None
 
 
-def measure(pages: int, seed: int, start_ms: int = FEED_START_MS) -> dict[str, Any]:
-    docs, truth, event_of, page_ids = labeled_docs(pages, seed, start_ms)
+def measure(pages: int, seed: int, start_ms: int = FEED_START_MS, pages_per_day: float | None = None
+            ) -> dict[str, Any]:
+    docs, truth, event_of, page_ids = labeled_docs(pages, seed, start_ms, pages_per_day)
     start = time.perf_counter()
     result = cluster(docs)
     elapsed = time.perf_counter() - start
@@ -87,7 +88,8 @@ def measure(pages: int, seed: int, start_ms: int = FEED_START_MS) -> dict[str, A
     p, r, _ = pairwise(truth, pred)
     events = {pid: event_of.get(story, story) for pid, story in truth.items()}
     event_p, _, _ = pairwise(events, pred)
-    figures: dict[str, Any] = {"benchmark": "feed_quality", "pages": len(page_ids), "docs": len(docs),
+    figures: dict[str, Any] = {"benchmark": "feed_quality", "pages": len(page_ids), "pages_per_day": pages_per_day,
+                               "docs": len(docs),
                                "docs_with_truth": len(truth), "precision": round(p, 4), "recall": round(r, 4),
                                "event_precision": round(event_p, 4)}
     for name, keep in (("pages", page_ids), ("items", set(truth) - page_ids)):
@@ -110,12 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbeam bench feed_quality", description=__doc__)
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--pages-per-day", type=float, default=None,
+                        help="spread the feed at this density (default: the generator's 64-hour crawl)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    print(json.dumps(measure(args.pages, args.seed)))
+    print(json.dumps(measure(args.pages, args.seed, pages_per_day=args.pages_per_day)))
     return 0
 
 

@@ -19,8 +19,8 @@ from pipelines.core.extract import extract_article
 from pipelines.quality.samplefeed.generate import generate_feed
 
 
-def _pages(n: int) -> list[dict]:
-    lines = [line for line in generate_feed(seed=3, n_pages=n) if "value_b64" not in line]
+def _pages(n: int, pages_per_day: float | None = None) -> list[dict]:
+    lines = [line for line in generate_feed(seed=3, n_pages=n, pages_per_day=pages_per_day) if "value_b64" not in line]
     return [codecs.raw_page_from_json(line) for line in lines]
 
 
@@ -46,7 +46,8 @@ def bare_extract_and_tag(pages: list[dict]) -> tuple[float, float]:
     return len(pages) / (time.perf_counter() - start), load_s
 
 
-def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool = True) -> tuple[float, dict]:
+def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool = True,
+                     keep_all: bool = False) -> tuple[float, dict]:
     from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
@@ -56,7 +57,7 @@ def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool =
     ensure_kafka_jars()
     with KafkaBroker() as broker:
         topics = Topics("bench.")
-        create_topics(broker.bootstrap, topics)
+        create_topics(broker.bootstrap, topics, keep_all=keep_all)
         produce(broker.bootstrap, topics.raw, (page_message(p) for p in pages), progress=False)
         start = time.perf_counter()
         result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, direct_workers=workers,
@@ -72,15 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--runner", default="DirectRunner", choices=RUNNERS)
     parser.add_argument("--workers", type=int, default=1, help="DirectRunner worker processes")
     parser.add_argument("--no-dedup", action="store_true", help="the pipeline without the dedup steps")
+    parser.add_argument("--pages-per-day", type=float, default=None,
+                        help="spread the sample feed at this density (events per story horizon do not grow "
+                             "with --pages); default: every feed over the generator's 64 hours")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    pages = _pages(args.pages)
+    pages = _pages(args.pages, args.pages_per_day)
     extractor_rate = bare_extractor(pages)
     tagged_rate, load_s = bare_extract_and_tag(pages)
-    pipeline_rate, job = bounded_pipeline(pages, args.runner, args.workers, dedup=not args.no_dedup)
+    pipeline_rate, job = bounded_pipeline(pages, args.runner, args.workers, dedup=not args.no_dedup,
+                                          keep_all=args.pages_per_day is not None)
     assert job.get("pages_read") == len(pages), job
     print(json.dumps({
         "benchmark": "pipeline_throughput",
@@ -88,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "runner": args.runner,
         "workers": args.workers,
         "dedup": not args.no_dedup,
+        "pages_per_day": args.pages_per_day,
         "extractor_pages_per_s": round(extractor_rate, 1),
         "pipeline_pages_per_s": round(pipeline_rate, 1),
         "ratio": round(pipeline_rate / extractor_rate, 3),

@@ -13,8 +13,10 @@ import io
 import json
 import re
 from collections import Counter
+from datetime import datetime
 from itertools import combinations, pairwise
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import fastavro
@@ -275,3 +277,54 @@ def test_cli_prints_counts(tmp_path: Path, seeds_dir: Path,
     assert "malformed (" in printed and "languages:" in printed and "sites:" in printed
     assert len(out.read_text(encoding="utf-8").splitlines()) == gen.summarize(
         gen.generate_feed(3, 300, seeds_dir))["lines"]
+
+
+def _events_near(stories: list[gen.Story], window_ms: int) -> float:
+    """Mean number of other events of the same language and topic published within `window_ms`."""
+    times: dict[tuple[str, str], list[int]] = {}
+    for s in stories:
+        if s.kind == "original":
+            times.setdefault((s.lang, s.topic), []).append(s.published)
+    near = [sum(abs(t - u) <= window_ms for u in ts) - 1 for ts in times.values() for t in ts]
+    return sum(near) / len(near)
+
+
+def _place_repeats(stories: list[gen.Story]) -> float:
+    """Share of events set in a city that had an event of the same language and topic less than
+    `PLACE_GAP_MS` before."""
+    times: dict[tuple[str, str, str], list[int]] = {}
+    originals = [s for s in stories if s.kind == "original"]
+    for s in originals:
+        times.setdefault((s.lang, s.topic, s.facts["city"]), []).append(s.published)
+    repeats = sum(b - a < gen.PLACE_GAP_MS for ts in times.values() for a, b in pairwise(sorted(ts)))
+    return repeats / len(originals)
+
+
+def test_spread_feed_holds_events_per_horizon_whatever_its_size() -> None:
+    """At a fixed `pages_per_day` a feed four times bigger is four times longer, so a story horizon
+    holds as many events of one language and topic (what dedup compares a page with); at the default
+    span it holds four times more, and events repeat their city and templates."""
+    horizon = 48 * gen.HOUR
+    spread = {n: gen._plan(Random(3), n, 0, gen.crawl_span_ms(n, 100.0))[0] for n in (1000, 4000)}
+    dense = {n: gen._plan(Random(3), n, 0, gen.CRAWL_SPAN_MS)[0] for n in (1000, 4000)}
+    assert gen.crawl_span_ms(4000, 100.0) == 40 * gen.DAY
+    small, big = _events_near(spread[1000], horizon), _events_near(spread[4000], horizon)
+    assert 0.85 < big / small < 1.15, (small, big)
+    assert _events_near(dense[4000], horizon) > 3 * _events_near(dense[1000], horizon)
+    assert _place_repeats(spread[4000]) < 0.1 < _place_repeats(dense[4000])
+
+
+def test_spread_feed_lies_in_the_past_and_lists_recent_related_news(seeds_dir: Path) -> None:
+    now = gen.default_start_ms() + 5 * gen.DAY
+    records = gen.generate_feed(seed=4, n_pages=600, seeds_dir=seeds_dir, pages_per_day=50.0)
+    times = [r["fetched_at"] for r in records if "fetched_at" in r]
+    assert min(times) == gen.default_start_ms(span_ms=12 * gen.DAY) < gen.default_start_ms()
+    assert max(times) < now and max(times) - min(times) > 11 * gen.DAY
+    published = {r["_meta"]["canonical_url"]: r["_meta"]["published_at"] for r in _pages(records)}
+    gaps = [abs(_ms(published[item["url"]]) - _ms(r["_meta"]["published_at"]))
+            for r in _pages(records) for item in r["_meta"]["related"]]
+    assert gaps and max(gaps) <= gen.SPREAD_RELATED_WINDOW_MS
+
+
+def _ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)

@@ -105,8 +105,12 @@ def create_topics(
     *,
     replication_factor: int | None = None,
     client_config: Mapping[str, Any] | None = None,
+    keep_all: bool = False,
 ) -> dict[str, str]:
     """Create the project's topics; idempotent. Returns name -> "created" | "exists".
+
+    `keep_all`: the topics keep every record whatever its timestamp (`retention.ms=-1`), for a
+    crawl stamped further back than the raw topic's retention (the benchmarks' spread feeds).
 
     Existing topics are left as they are (their configs are not altered): changing
     partitions or compaction of a live topic is a deliberate operation, not a side effect.
@@ -118,7 +122,7 @@ def create_topics(
         name: {
             "num_partitions": spec.partitions,
             "replication_factor": replication_factor or -1,
-            "configs": dict(spec.configs),
+            "configs": {**spec.configs, **({"retention.ms": "-1"} if keep_all else {})},
         }
         for name, spec in specs.items()
     }

@@ -7,7 +7,8 @@ literals because it is prose that a reviewer should be able to read and fix like
 
 Block syntax (one block per language):
 
-- ``@key value`` is a setting; ``|`` separates list items.
+- ``@key value`` is a setting; ``|`` separates list items. ``@towns`` are more places, for crawls
+  spread over weeks (the generator's ``pages_per_day``), which hold more events than ``@cities``.
 - ``== topic`` starts a section; every following line is ``CODE template``. Codes: ``T`` title,
   ``L`` lead, ``B`` body sentence, ``F`` follow-up title, ``G`` follow-up lead; in ``== generic``:
   ``K`` background, ``O`` outlook, ``U`` follow-up body, ``W old => new`` a wording change that
@@ -39,6 +40,7 @@ _RAW["en"] = """
 @female Emma|Olivia|Sophie|Grace|Hannah
 @last Whitfield|Okafor|Brennan|Hughes|Patel|Morrison|Clarke|Doyle|Fenwick|Ashworth
 @cities Leeds|Bristol|Sheffield|Plymouth|Norwich|Cardiff|Aberdeen|Hull|Derby|Exeter
+@towns Leicester|Coventry|Bradford|Nottingham|Southampton|Portsmouth|Reading|Swansea|Dundee|Inverness|Carlisle|Lincoln|Gloucester|Worcester|Chester|Bath|Oxford|Cambridge|Ipswich|Preston
 @teams {city} United|{city} Rovers|Athletic {city}|{city} Town
 @orgs {city} Metro|Northline Rail|Harbour Buses|{city} Transit Group
 @score {a}-{b}
@@ -117,6 +119,7 @@ _RAW["id"] = """
 @female Siti|Dewi|Putri|Wulan|Rina
 @last Santoso|Wijaya|Pratama|Lestari|Nugroho|Hidayat|Saputra|Kurniawan|Setiawan|Rahmawati
 @cities Surabaya|Medan|Makassar|Semarang|Bandung|Palembang|Balikpapan|Manado|Malang|Pontianak
+@towns Yogyakarta|Denpasar|Padang|Pekanbaru|Jambi|Bengkulu|Lampung|Samarinda|Banjarmasin|Kupang|Mataram|Ambon|Jayapura|Kendari|Palu|Gorontalo|Cirebon|Tasikmalaya|Solo|Bogor
 @teams Persatuan {city}|PS {city}|{city} United|Bhayangkara {city}
 @orgs Trans {city}|Kereta Nusantara|Bus Raya {city}|Metro {city}
 @score {a}-{b}
@@ -194,6 +197,7 @@ _RAW["de"] = """
 @female Anna|Julia|Katharina|Sabine|Lea
 @last Becker|Hoffmann|Schulte|Krüger|Wagner|Neumann|Brandt|Lorenz|Vogel|Hartmann
 @cities Köln|Leipzig|Bremen|Dortmund|Mainz|Kassel|Rostock|Augsburg|Freiburg|Münster
+@towns Hannover|Nürnberg|Dresden|Erfurt|Magdeburg|Kiel|Lübeck|Bielefeld|Bonn|Karlsruhe|Mannheim|Heidelberg|Würzburg|Regensburg|Ulm|Trier|Saarbrücken|Osnabrück|Oldenburg|Potsdam
 @teams Eintracht {city}|Sportfreunde {city}|Viktoria {city}|Fortuna {city}
 @orgs Verkehrsbetriebe {city}|Nordbahn|MetroBus {city}|RegioTakt
 @score {a}:{b}
@@ -271,6 +275,7 @@ _RAW["fr"] = """
 @female Camille|Claire|Sophie|Élodie|Manon
 @last Martin|Lefèvre|Moreau|Girard|Fontaine|Rousseau|Garnier|Chevalier|Lambert|Mercier
 @cities Lyon|Nantes|Bordeaux|Toulouse|Rennes|Grenoble|Montpellier|Lille|Dijon|Brest
+@towns Marseille|Strasbourg|Nice|Reims|Angers|Tours|Limoges|Amiens|Metz|Nancy|Besançon|Orléans|Rouen|Caen|Poitiers|Perpignan|Clermont-Ferrand|Avignon|Pau|Annecy
 @teams FC {city}|Olympique {city}|Stade {city}|Racing {city}
 @orgs Mobilités {city}|Réseau Azur|TransCité {city}|Lignes d’Armor
 @score {a}-{b}
@@ -348,6 +353,7 @@ _RAW["es"] = """
 @female Lucía|Marta|Elena|Carmen|Isabel
 @last García|Fernández|Romero|Navarro|Castillo|Ortega|Delgado|Morales|Vidal|Herrera
 @cities Valencia|Sevilla|Málaga|Zaragoza|Bilbao|Murcia|Valladolid|Córdoba|Granada|Santander
+@towns Alicante|Vigo|Gijón|Oviedo|Pamplona|Salamanca|Burgos|León|Cádiz|Almería|Huelva|Jaén|Logroño|Badajoz|Cáceres|Tarragona|Lleida|Girona|Albacete|Toledo
 @teams Real {city}|Atlético {city}|CD {city}|Deportivo {city}
 @orgs Metro de {city}|Autobuses Levante|Transportes Urbanos de {city}|Ferrocarriles del Norte
 @score {a}-{b}
@@ -426,6 +432,7 @@ _RAW["pt"] = """
 @female Ana|Beatriz|Juliana|Fernanda|Camila
 @last Silva|Oliveira|Souza|Pereira|Carvalho|Almeida|Ribeiro|Barbosa|Teixeira|Moreira
 @cities Curitiba|Recife|Fortaleza|Salvador|Manaus|Goiânia|Belém|Campinas|Florianópolis|Natal
+@towns Porto Alegre|Londrina|Maringá|Joinville|Vitória|Uberlândia|Teresina|Maceió|Aracaju|João Pessoa|Cuiabá|Campo Grande|Santos|Sorocaba|Ribeirão Preto|Juiz de Fora|Niterói|Macapá|Palmas|Porto Velho
 @teams {city} FC|Sport Club {city}|Atlético {city}|Esporte Clube {city}
 @orgs Metrô de {city}|Consórcio Horizonte|Sistema de Trens de {city}|Expresso Sul
 @score {a} a {b}
@@ -503,6 +510,7 @@ _RAW["it"] = """
 @female Giulia|Francesca|Chiara|Elena|Sara
 @last Rossi|Bianchi|Ferrari|Esposito|Romano|Colombo|Ricci|Marino|Greco|Conti
 @cities Torino|Bologna|Genova|Verona|Padova|Bari|Trieste|Parma|Perugia|Brescia
+@towns Firenze|Napoli|Palermo|Catania|Messina|Cagliari|Modena|Reggio Emilia|Livorno|Rimini|Ancona|Pescara|Lecce|Taranto|Salerno|Bergamo|Vicenza|Treviso|Udine|Trento
 @teams {city} Calcio|Virtus {city}|Sporting {city}|Real {city}
 @orgs Trasporti {city}|Ferrovie del Nord-Est|Azienda Mobilità {city}|Linee Adriatiche
 @score {a}-{b}
@@ -580,6 +588,7 @@ _RAW["nl"] = """
 @female Sanne|Lotte|Eva|Anouk|Femke
 @last de Vries|Jansen|Bakker|Visser|Smit|Meijer|de Boer|Mulder|Bos|Vermeulen
 @cities Utrecht|Eindhoven|Groningen|Tilburg|Nijmegen|Arnhem|Zwolle|Leiden|Breda|Maastricht
+@towns Amersfoort|Apeldoorn|Enschede|Haarlem|Almere|Leeuwarden|Assen|Emmen|Deventer|Zaandam|Delft|Dordrecht|Alkmaar|Helmond|Venlo|Roermond|Middelburg|Hilversum|Gouda|Lelystad
 @teams FC {city}|{city} United|SC {city}|Sparta {city}
 @orgs Stadsvervoer {city}|Noordlijn|Vervoersbedrijf {city}|Deltabus
 @score {a}-{b}

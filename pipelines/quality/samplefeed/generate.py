@@ -23,6 +23,7 @@ import re
 import sys
 import time
 import warnings
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,12 +52,36 @@ RAWPAGE_SCHEMA = PROJECT_ROOT / "schemas" / "RawPage.avsc"
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
 
 
-def default_start_ms(now_ms: int | None = None) -> int:
-    """Midnight UTC five days ago: the crawl (which spans up to four days) then lies in the past,
-    before Kafka 4's one-hour limit on future timestamps, and inside the raw topic's 7-day
-    retention (Kafka deletes by record timestamp, so a feed stamped weeks ago would vanish)."""
+# Originals of the default feed are published over this span (its pages spread over up to four
+# days with follow-ups, copies and late crawls). The default holds every feed size to the same
+# span, so a bigger feed is a denser one.
+CRAWL_SPAN_MS = 64 * HOUR
+# How far apart in time two events of one language and topic may be set in the same city: a
+# second one, from the same templates, reads like the first, and its copies and the related-news
+# items that name it come up to two days after it, inside the story horizon.
+PLACE_GAP_MS = 8 * DAY
+# Related-news blocks list pages published this close to the page: the whole crawl of the default
+# span; a day and a half, inside the story horizon, in a longer crawl (news sites list recent news).
+RELATED_WINDOW_MS, SPREAD_RELATED_WINDOW_MS = 5 * DAY, 36 * HOUR
+
+
+def crawl_span_ms(n_pages: int, pages_per_day: float | None) -> int:
+    """The span over which originals are published: `CRAWL_SPAN_MS`, or as long as `n_pages` take at
+    `pages_per_day` (never shorter), so that events per language and topic inside the story horizon
+    do not grow with the feed."""
+    if pages_per_day is None:
+        return CRAWL_SPAN_MS
+    return max(CRAWL_SPAN_MS, round(n_pages / pages_per_day * DAY) // MINUTE * MINUTE)
+
+
+def default_start_ms(now_ms: int | None = None, span_ms: int = CRAWL_SPAN_MS) -> int:
+    """Midnight UTC five days ago for the default span, a day earlier for each day a longer span
+    adds: the crawl then lies in the past, before Kafka 4's one-hour limit on future timestamps.
+    The default span also stays inside the raw topic's 7-day retention (Kafka deletes by record
+    timestamp); a longer crawl needs a topic that keeps it (the benchmarks create theirs so)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    return (now_ms // DAY - 5) * DAY
+    extra_days = -(-max(0, span_ms - CRAWL_SPAN_MS) // DAY)
+    return (now_ms // DAY - 5 - extra_days) * DAY
 SYNDICATED_SHARE = 0.25
 LANG_WEIGHTS = {"en": 20, "id": 12, "de": 12, "fr": 12, "es": 12, "pt": 11, "it": 10, "nl": 10}
 TRACKING = ("?utm_source=rss&utm_medium=feed", "?at_medium=RSS&at_campaign=rss",
@@ -124,9 +149,10 @@ def _person(rng: Random, lang: Language) -> tuple[str, str]:
     return f"{first} {rng.choice(lang.items('last'))}", gender
 
 
-def _facts(rng: Random, lang: Language) -> dict[str, Any]:
-    """The language-neutral facts of a new event (names are drawn from its language's lists)."""
-    city, city2 = rng.sample(lang.items("cities"), 2)
+def _facts(rng: Random, lang: Language, spread: bool = False) -> dict[str, Any]:
+    """The language-neutral facts of a new event (names are drawn from its language's lists; a
+    `spread` crawl also sets events in its towns)."""
+    city, city2 = rng.sample(lang.items("cities") + (lang.items("towns") if spread else []), 2)
     facts: dict[str, Any] = {"city": city, "city2": city2, "storm": rng.choice(STORM_NAMES)}
     for key in ("person", "person2", "person3"):
         name, gender = _person(rng, lang)
@@ -192,6 +218,7 @@ def _write_story(rng: Random, story: Story, base: Story | None) -> None:
     if rng.random() < 0.5:
         paragraphs.append(_fill(rng, rng.choice(gen["O"]), story))
     story.paragraphs = paragraphs
+
 
 
 _SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to"}
@@ -268,8 +295,9 @@ def _pick_site(rng: Random, lang: str, exclude: set[str]) -> Site | None:
     return rng.choices(sites, weights=[s.langs[lang] for s in sites])[0]
 
 
-def _plan(rng: Random, n_pages: int, start_ms: int) -> tuple[list[Story], list[Page]]:
-    """Stories (originals, follow-ups) and their pages, then syndicated copies of them."""
+def _plan(rng: Random, n_pages: int, start_ms: int, span_ms: int = CRAWL_SPAN_MS) -> tuple[list[Story], list[Page]]:
+    """Stories (originals, follow-ups) and their pages, then syndicated copies of them. Originals
+    are published over `span_ms` from two hours before `start_ms`."""
     n_copies = round(n_pages * SYNDICATED_SHARE)
     stories: list[Story] = []
     pages: list[Page] = []
@@ -278,34 +306,43 @@ def _plan(rng: Random, n_pages: int, start_ms: int) -> tuple[list[Story], list[P
              for _ in range(round(w * (n_pages - n_copies) / total) + 1)]
     rng.shuffle(langs)  # a shuffled quota, so small languages are not starved by chance
     uid = 418_000
-    places: set[tuple[str, str, str]] = set()
+    places: dict[tuple[str, str, str], list[int]] = {}  # (language, topic, city) → its events' times
+    bases: list[Story] = []  # originals early enough for a follow-up inside the crawl
+    followups: dict[str, set[str]] = {}  # event → languages of its follow-ups
+
+    def place_taken(lang: str, topic: str, facts: dict[str, Any], published: int) -> bool:
+        return any(abs(published - t) < PLACE_GAP_MS for t in places.get((lang, topic, facts["city"]), ()))
+
+    spread = span_ms != CRAWL_SPAN_MS
     while len(stories) < n_pages - n_copies:
         uid += rng.randint(3, 400)
-        bases = [s for s in stories if s.kind == "original" and s.published < start_ms + 60 * HOUR]
         lang = rng.choice(list(LANG_WEIGHTS))
         if bases and rng.random() < 0.13:
             base = rng.choice(bases)
             # one follow-up per event and language: two would be near-duplicates of each other
-            taken = {s.lang for s in stories if s.eid == base.eid and s.kind == "followup"}
+            taken = followups.setdefault(base.eid, set())
             lang = base.lang if base.lang not in taken and rng.random() < 0.75 else lang
             if lang in taken:
                 continue
+            taken.add(lang)
             facts = dict(base.facts, n1=rng.randrange(1200, 48000, 10), n3=rng.randint(40, 400))
             published = base.published + rng.randint(4 * HOUR, 30 * HOUR) // MINUTE * MINUTE
             story = Story(f"s-{len(stories) + 1:04d}", base.eid, lang, base.topic, "followup",
                           facts, published)
         else:
             lang = langs.pop()
-            published = start_ms + rng.randint(-2 * HOUR, 62 * HOUR) // MINUTE * MINUTE
-            topic, facts = rng.choice(TOPICS), _facts(rng, LANGUAGES[lang])
-            for _ in range(20):  # one event per city and topic: a second would read alike
-                if (lang, topic, facts["city"]) not in places:
+            published = start_ms + rng.randint(-2 * HOUR, span_ms - 2 * HOUR) // MINUTE * MINUTE
+            topic, facts = rng.choice(TOPICS), _facts(rng, LANGUAGES[lang], spread)
+            for _ in range(20):  # one event per city and topic at a time (PLACE_GAP_MS)
+                if not place_taken(lang, topic, facts, published):
                     break
-                topic, facts = rng.choice(TOPICS), _facts(rng, LANGUAGES[lang])
-            places.add((lang, topic, facts["city"]))
+                topic, facts = rng.choice(TOPICS), _facts(rng, LANGUAGES[lang], spread)
+            places.setdefault((lang, topic, facts["city"]), []).append(published)
             story = Story(f"s-{len(stories) + 1:04d}", f"e-{len(stories) + 1:04d}", lang,
                           topic, "original", facts, published)
             base = None
+            if published < start_ms + span_ms - 4 * HOUR:
+                bases.append(story)
         _write_story(rng, story, base)
         stories.append(story)
         site = _pick_site(rng, lang, set())
@@ -315,13 +352,15 @@ def _plan(rng: Random, n_pages: int, start_ms: int) -> tuple[list[Story], list[P
                           fetched, uid))
     originals = list(pages)
     copies_of: Counter[str] = Counter()
+    sites_of: dict[str, set[str]] = {p.story.sid: {p.site.key} for p in originals}
     while n_copies:
         orig = rng.choice(originals)
-        used = {p.site.key for p in pages if p.story is orig.story}
-        site = _pick_site(rng, orig.story.lang, used)
+        used = sites_of[orig.story.sid]
+        site = _pick_site(rng, orig.story.lang, set(used))
         if site is None or copies_of[orig.story.sid] >= 3:
             continue
         copies_of[orig.story.sid] += 1
+        used.add(site.key)
         n_copies -= 1
         uid += rng.randint(3, 400)
         title, paras, boiler, edits, teaser = _syndicate(rng, orig.story)
@@ -339,7 +378,7 @@ def _snippet(text: str, words: int = 18) -> str:
     return text if len(parts) <= words else " ".join(parts[:words]) + "…"
 
 
-def _views(rng: Random, pages: list[Page]) -> None:
+def _views(rng: Random, pages: list[Page], related_window_ms: int = RELATED_WINDOW_MS) -> None:
     """URLs first (related blocks need every URL), then the rest of each page's view."""
     seen: set[str] = set()
     for p in pages:
@@ -356,10 +395,18 @@ def _views(rng: Random, pages: list[Page]) -> None:
             p.url = p.site.url(p.view)
         seen.add(p.url)
         p.view.url = p.url
+    by_language: dict[str, list[tuple[int, int]]] = {}  # language → (published, index), sorted
+    for index, p in enumerate(pages):
+        by_language.setdefault(p.story.lang, []).append((p.published, index))
+    for column in by_language.values():
+        column.sort()
     for p in pages:
         assert p.view is not None
         chrome = p.view.chrome
-        cands = [q for q in pages if q.story.lang == p.story.lang and q.story is not p.story]
+        column = by_language[p.story.lang]
+        near = column[bisect_left(column, (p.published - related_window_ms, -1)):
+                      bisect_right(column, (p.published + related_window_ms, len(pages)))]
+        cands = [q for q in (pages[i] for i in sorted(i for _, i in near)) if q.story is not p.story]
         score = {id(q): 3 * (q.story.eid == p.story.eid) + 2 * (q.site is p.site)
                  + (q.story.topic == p.story.topic) + 2.5 * rng.random() for q in cands}
         cands.sort(key=lambda q: -score[id(q)])
@@ -606,13 +653,17 @@ def _oversize(sample: dict[str, Any]) -> dict[str, Any]:
 # --- the feed --------------------------------------------------------------------------------
 
 def generate_feed(seed: int = 7, n_pages: int = 320, seeds_dir: Path | None = None,
-                  huge: bool = False, start_ms: int | None = None) -> list[dict[str, Any]]:
+                  huge: bool = False, start_ms: int | None = None,
+                  pages_per_day: float | None = None) -> list[dict[str, Any]]:
     """All feed records in message order: seed pages first, then the crawl in arrival order.
-    `start_ms`: when the crawl starts (default `default_start_ms()`)."""
-    start_ms = default_start_ms() if start_ms is None else start_ms
+    `start_ms`: when the crawl starts (default `default_start_ms()` for its span).
+    `pages_per_day`: spread the crawl so that this many pages are published a day (`crawl_span_ms`);
+    None keeps every feed to the default span."""
+    span_ms = crawl_span_ms(n_pages, pages_per_day)
+    start_ms = default_start_ms(span_ms=span_ms) if start_ms is None else start_ms
     rng = Random(seed)
-    _, pages = _plan(rng, n_pages, start_ms)
-    _views(rng, pages)
+    _, pages = _plan(rng, n_pages, start_ms, span_ms)
+    _views(rng, pages, RELATED_WINDOW_MS if span_ms == CRAWL_SPAN_MS else SPREAD_RELATED_WINDOW_MS)
     records = [_page_record(rng, p) for p in pages]
     records += _aggregator_records(rng, pages)
     site = SITE_BY_KEY["rheinpost"]
@@ -649,9 +700,10 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 def write_feed(path: str | Path, seed: int = 7, n_pages: int = 320,
-               seeds_dir: Path | None = None, huge: bool = False, start_ms: int | None = None) -> list[dict[str, Any]]:
+               seeds_dir: Path | None = None, huge: bool = False, start_ms: int | None = None,
+               pages_per_day: float | None = None) -> list[dict[str, Any]]:
     """Generate the feed and write it as JSONL; returns the records."""
-    records = generate_feed(seed, n_pages, seeds_dir, huge, start_ms)
+    records = generate_feed(seed, n_pages, seeds_dir, huge, start_ms, pages_per_day)
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.writelines(dumps(r) for r in records)
     return records
@@ -686,10 +738,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"user seed pages (default {DEFAULT_SEEDS_DIR})")
     parser.add_argument("--huge", action="store_true", help="add an 11 MiB page (size limit)")
     parser.add_argument("--start", default=None,
-                        help="crawl start as an ISO date (default: midnight UTC five days ago)")
+                        help="crawl start as an ISO date (default: midnight UTC five days ago, earlier "
+                             "for a longer crawl)")
+    parser.add_argument("--pages-per-day", type=float, default=None,
+                        help="spread the crawl over as many days as the pages take at this rate "
+                             "(default: every feed over the same 64 hours)")
     args = parser.parse_args(argv)
     start_ms = int(datetime.fromisoformat(args.start).replace(tzinfo=UTC).timestamp() * 1000) if args.start else None
-    records = write_feed(args.out, args.seed, args.pages, args.seeds_dir, args.huge, start_ms)
+    records = write_feed(args.out, args.seed, args.pages, args.seeds_dir, args.huge, start_ms, args.pages_per_day)
     stats = summarize(records)
     print(f"wrote {stats['lines']} messages to {args.out} ({args.out.stat().st_size:,} bytes)")
     for key in ("kinds", "languages", "sites"):
