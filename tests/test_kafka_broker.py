@@ -59,6 +59,16 @@ def test_create_topics_is_idempotent(kafka_broker, topics: Topics) -> None:
     assert missing == {"no.such.topic": None}
 
 
+def test_topics_that_keep_all_records_keep_the_rest_of_the_layout(kafka_broker) -> None:
+    """The benchmarks' topics for a crawl older than the raw topic's retention."""
+    kept = Topics(prefix=f"k{uuid.uuid4().hex[:8]}.")
+    create_topics(kafka_broker.bootstrap, kept, keep_all=True)
+    info = describe_topics(kafka_broker.bootstrap, kept)
+    assert {v["configs"]["retention.ms"] for v in info.values()} == {"-1"}
+    assert info[kept.stories]["configs"]["cleanup.policy"] == "compact"
+    assert int(info[kept.raw]["configs"]["max.message.bytes"]) > MAX_PAGE_BYTES
+
+
 def test_produce_consume_round_trip(kafka_broker, topics: Topics) -> None:
     bootstrap = kafka_broker.bootstrap
     big = bytes(range(256)) * (2 * 1024 * 1024 // 256 + 1)  # > the 1 MiB broker default
