@@ -320,6 +320,30 @@ def test_bucket_shard_finds_residents_and_expires_by_arrival():
     assert entries.items == [] and next_expiry.items is None
 
 
+def test_bucket_shard_is_read_once_per_bundle_and_again_in_the_next():
+    from pipelines.beam.steps.dedup.candidates import BucketsFn
+    from pipelines.beam.steps.dedup.records import BandFiling, BucketEntry, Residents
+
+    fn = BucketsFn(horizon_ms=48 * 3600_000, delay_ms=0, expire=False)
+    entries, next_expiry = _Bag(), _Value()
+    tag_a, tag_b = b"A" * 8, b"B" * 8
+
+    def file(page_id: str, tags: bytes, t: int):
+        element = ("0001", BandFiling(tags, t, t // 1000, page_id).encode())
+        return list(fn.process(element, entries=entries, next_expiry=next_expiry, expire=_Timer()))
+
+    fn.start_bundle()
+    assert file("p1", tag_a, 0) == [] and file("p2", tag_a + tag_b, 1000) == [("p2", Residents(("p1",)).encode())]
+    assert file("p3", tag_b, 2000) == [("p3", Residents(("p2",)).encode())]
+    assert entries.reads == 1, "one read of the shard for the bundle"
+    # Between bundles the shard changes under the instance (a restore, another worker's filing).
+    entries.value.append(BucketEntry(tag_b, 2500, 2, "p9").encode())
+    fn.start_bundle()
+    assert file("p4", tag_b, 3000) == [("p4", Residents(("p2", "p3", "p9")).encode())]
+    assert entries.reads == 2
+    assert file("p4", tag_b, 3000) == [], "a replay within the bundle files nothing twice"
+
+
 class _Value:
     """A value cell standing in for the runner's: counts reads."""
 

@@ -47,6 +47,8 @@ from pipelines.core.dedup.stories import related_item_doc, seniority
 
 # Fingerprints Verify keeps decoded within a bundle before it starts over.
 _DECODED_LIMIT = 16384
+# Bucket entries Buckets keeps indexed within a bundle before it starts over (about 180 MB).
+_INDEXED_LIMIT = 1 << 20
 
 
 def dedup_docs(article: dict) -> list[dict]:
@@ -131,24 +133,46 @@ class BucketsFn(beam.DoFn):
         self._keep_ms = horizon_ms + delay_ms
         self._expire = expire
         self._meter = StateMeter()
+        self._index: dict[str, dict[bytes, list[bytes]]] = {}
+        self._indexed = 0
+
+    def start_bundle(self) -> None:
+        # Keyed state is this instance's only within a bundle: another bundle may follow a restore,
+        # a retry or another worker's changes, so the index starts over.
+        self._index, self._indexed = {}, 0
+
+    def _shard_index(self, shard: str, entries: Any) -> dict[bytes, list[bytes]]:
+        """The shard's entries by band tag: its bag is read once per bundle, not on every filing.
+        A bounded run handles a step's input in one bundle, where scanning the whole shard per
+        filing made the cost per document grow with the feed."""
+        index = self._index.get(shard)
+        if index is None:
+            if self._indexed > _INDEXED_LIMIT:
+                self._index, self._indexed = {}, 0
+            index = {}
+            for entry in entries.read():
+                index.setdefault(BucketEntry.tag_of(entry), []).append(entry)
+                self._indexed += 1
+            self._index[shard] = index
+        return index
 
     def process(self, element, entries=beam.DoFn.StateParam(ENTRIES),
                 next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY), expire=beam.DoFn.TimerParam(EXPIRE)):
         filing = BandFiling.decode(element[1])
         tags = filing.tags
         mine = {tags[i:i + TAG_BYTES] for i in range(0, len(tags), TAG_BYTES)}
-        tag_end = 1 + TAG_BYTES
+        index = self._shard_index(element[0], entries)
         residents = set()
-        for entry in entries.read():
-            # Only an entry of a shared band is decoded (and its format checked): every entry of the
-            # shard is scanned on each filing; the expiry sweep checks them all.
-            if entry[1:tag_end] in mine:
+        for tag in mine:
+            for entry in index.get(tag, ()):
                 other = BucketEntry.decode(entry)
                 if other.page_id == filing.page_id:
                     return ()  # the same document again (a replay): already filed and probed
                 residents.add((other.page_id, other.event_time_ms))
-        for entry in BucketEntry.encode_all(filing, sorted(mine)):
+        for tag, entry in zip(sorted(mine), BucketEntry.encode_all(filing, sorted(mine)), strict=True):
             entries.add(self._meter.held(entry))
+            index.setdefault(tag, []).append(entry)
+            self._indexed += 1
         if self._expire and next_expiry.read() is None:
             self._arm(filing.arrival_s * 1000 + self._keep_ms, next_expiry, expire)
         t = filing.event_time_ms
@@ -167,6 +191,7 @@ class BucketsFn(beam.DoFn):
         # little longer, never less). Rewriting a shard costs its size, so after a sweep the next
         # one waits at least an eighth of the horizon: entries outlive it by at most that much.
         fired_ms = fired.micros // 1000
+        self._index, self._indexed = {}, 0  # the sweep rewrites a shard this bundle may have indexed
         arrivals = [(BucketEntry.arrival_s_of(e) * 1000, e) for e in entries.read()]
         alive = [(arrival, e) for arrival, e in arrivals if arrival + self._keep_ms > fired_ms]
         entries.clear()
