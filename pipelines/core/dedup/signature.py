@@ -251,6 +251,16 @@ class Fingerprint:
 
 _FIELDS = list(Fingerprint.__dataclass_fields__)
 _HEAD = "<BBHq8sB8sHIIHHBBBBB"  # format, kind, len(page_id), event time, exact, url, sizes and counts
+_HEAD_SIZE = struct.calcsize(_HEAD)
+_IDENTITY = struct.Struct("<BBHq")  # the head's first fields: format, kind, len(page_id), event time
+
+
+def identity_of(data: bytes) -> tuple[str, int]:
+    """(page_id, event time in ms) of a serialised fingerprint, without decoding the rest."""
+    version, _, npid, t = _IDENTITY.unpack_from(data)
+    if version != FORMAT:
+        raise ValueError(f"unknown fingerprint format {version}")
+    return data[_HEAD_SIZE:_HEAD_SIZE + npid].decode(), t
 
 
 def band_keys_of(fp: Fingerprint) -> list[str]:
