@@ -13,6 +13,7 @@ whatever the arrival order or the split over workers.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from pipelines.beam.steps.dedup.state import StateMeter, expire_at
 from pipelines.config import NAMESPACE
 from pipelines.core.dead_letters import LATE_ARTICLE_KEY, REPLAYED_ARTICLE_KEY
 from pipelines.core.dedup.band_index import BandIndex, Resident, band_tags
-from pipelines.core.dedup.decide import explain
+from pipelines.core.dedup.decide import judge_banded
 from pipelines.core.dedup.signature import Fingerprint, fingerprint, identity_of
 from pipelines.core.dedup.stories import related_item_doc
 
@@ -122,6 +123,7 @@ class _Partition:
     index: BandIndex = field(default_factory=BandIndex)
     residents: dict[str, bytes] = field(default_factory=dict)        # page id → ResidentEntry
     pending: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # page id → (deadline µs, IndexProbe)
+    queue: list[tuple[int, str]] = field(default_factory=list)       # heap of (deadline µs, page id) pending
     decoded: dict[str, Fingerprint] = field(default_factory=dict)
 
     def resident_fingerprint(self, page_id: str) -> Fingerprint:
@@ -132,7 +134,7 @@ class _Partition:
         if fp is None:
             if len(self.decoded) >= _DECODED_LIMIT:
                 self.decoded.clear()
-            fp = self.decoded[page_id] = Fingerprint.from_bytes(data)
+            fp = self.decoded[page_id] = Fingerprint.from_bytes(data, with_keys=False)
         return fp
 
 
@@ -187,8 +189,7 @@ class IndexFn(beam.DoFn):
         part = self._partitions.get(key)
         if part is not None and raw is not None and part.mark_bytes == raw:
             return part
-        current = IndexMark.decode(raw) if raw is not None else IndexMark(b"\0" * 16, 0, _NEVER_JUDGED, _NONE,
-                                                                          _NONE, 0)
+        current = IndexMark.decode(raw) if raw is not None else IndexMark(b"\0" * 16, 0, _NEVER_JUDGED, _NONE, 0)
         part = _Partition(current, raw)
         for entry in residents.read():
             resident = ResidentEntry.decode(entry)
@@ -200,6 +201,8 @@ class IndexFn(beam.DoFn):
             if waiting.deadline_us > current.judged_through_us:
                 page_id, _ = identity_of(IndexProbe.decode(waiting.probe).fingerprint)
                 part.pending[page_id] = (waiting.deadline_us, waiting.probe)
+                part.queue.append((waiting.deadline_us, page_id))
+        heapq.heapify(part.queue)
         self._partitions[key] = part
         return part
 
@@ -243,8 +246,10 @@ class IndexFn(beam.DoFn):
         deadline = max(expire_at(timestamp, self._delay_ms).micros, part.mark.judged_through_us + 1)
         pending.add(self._meter.transient(PendingProbe(deadline, data).encode()))
         part.pending[page_id] = (deadline, data)
-        if part.mark.decide_us == _NONE or deadline < part.mark.decide_us:
-            changes["decide_us"] = self._arm(decide, deadline)
+        heapq.heappush(part.queue, (deadline, page_id))
+        # A timer per newcomer, not one per partition at its earliest deadline: when the watermark
+        # jumps (the end of a bounded run, a backlog), the runner fires them all in one round.
+        decide.set(Timestamp(micros=deadline), dynamic_timer_tag=page_id)
         self._save(part, mark, **changes)
 
     def _judge_near(self, part: _Partition, page_id: str, t: int, probe: IndexProbe) -> Iterator[tuple[str, bytes]]:
@@ -252,7 +257,7 @@ class IndexFn(beam.DoFn):
         near = part.index.near(probe.tags, t, page_id, self._horizon_ms)
         if not near:
             return
-        mine = Fingerprint.from_bytes(probe.fingerprint)
+        mine = Fingerprint.from_bytes(probe.fingerprint, with_keys=False)
         for resident in near:
             other = part.resident_fingerprint(resident.page_id)
             senior, junior = (other, mine) if resident.seniority < (t, page_id) else (mine, other)
@@ -272,20 +277,22 @@ class IndexFn(beam.DoFn):
                   residents=beam.DoFn.StateParam(RESIDENTS), pending=beam.DoFn.StateParam(PENDING),
                   mark=beam.DoFn.StateParam(MARK), decide=beam.DoFn.TimerParam(DECIDE)):
         part = self._load(key, residents, pending, mark)
-        yield from self._judge_due(key, part, fired.micros, pending)
-        next_us = min((deadline for deadline, _ in part.pending.values()), default=_NONE)
-        if next_us != _NONE:
-            self._arm(decide, next_us)
-        self._save(part, mark, decide_us=next_us)
+        reports = list(self._judge_due(key, part, fired.micros, pending))
+        if reports:  # else an earlier firing judged this newcomer with others already
+            self._save(part, mark)
+        yield from reports
 
     def _judge_due(self, key: str, part: _Partition, through_us: int, pending: Any) -> Iterator[tuple[str, bytes]]:
         """Reports on every newcomer whose deadline is at or before `through_us`, oldest first."""
-        due = sorted((deadline, page_id) for page_id, (deadline, _) in part.pending.items() if deadline <= through_us)
-        partition = int(key[1:])
-        for _, page_id in due:
+        partition, judged = int(key[1:]), 0
+        while part.queue and part.queue[0][0] <= through_us:
+            _, page_id = heapq.heappop(part.queue)
             probe = IndexProbe.decode(part.pending.pop(page_id)[1])
+            judged += 1
             yield (page_id, Report(partition, tuple(self._judge_seniors(part, page_id, probe))).encode())
-        stale = part.mark.stale + len(due)
+        if not judged:
+            return
+        stale = part.mark.stale + judged
         if stale >= _STALE_MIN and stale >= len(part.pending):
             pending.clear()
             for deadline, data in part.pending.values():
@@ -300,7 +307,7 @@ class IndexFn(beam.DoFn):
         if not seniors:
             return
         mine = part.fingerprint(page_id, probe.fingerprint) if page_id in part.index else (
-            Fingerprint.from_bytes(probe.fingerprint))
+            Fingerprint.from_bytes(probe.fingerprint, with_keys=False))
         self._judged.inc(len(seniors))
         for resident in seniors:
             senior = part.resident_fingerprint(resident.page_id)
@@ -339,7 +346,9 @@ class IndexFn(beam.DoFn):
 
 
 def _edge(senior: Fingerprint, junior: Fingerprint) -> Edge | None:
-    decision = explain(senior, junior)
+    """The labelled pair as an edge to the junior, or None. Candidates share a band tag, and so a
+    band key (two bands with equal 64-bit tags aside, a chance of 2^-64)."""
+    decision = judge_banded(senior, junior)
     if decision.label is None:
         return None
     return Edge(senior.event_time_ms, senior.page_id, decision.label, decision.score, decision.rule)
