@@ -42,6 +42,10 @@ class Resident(NamedTuple):
         return (self.event_time_ms, self.page_id)
 
 
+def _seniority(resident: Resident) -> tuple[int, str]:
+    return (resident.event_time_ms, resident.page_id)
+
+
 class BandIndex:
     """Residents by band tag. `seniors` is what the rule's final decision reads (documents senior
     to the newcomer within the horizon); `near` what an early firing reads (either side)."""
@@ -69,26 +73,34 @@ class BandIndex:
                 bucket.append(resident.page_id)
         return True
 
-    def sharing(self, tags: Iterable[int], page_id: str) -> list[Resident]:
-        """Residents other than `page_id` that share at least one of `tags`, in seniority order."""
+    def _sharing(self, tags: Iterable[int], page_id: str) -> set[str]:
         found: set[str] = set()
         for tag in tags:
             bucket = self._by_tag.get(tag)
             if bucket:
                 found.update(bucket)
         found.discard(page_id)
-        return sorted((self.residents[pid] for pid in found), key=lambda r: r.seniority)
+        return found
+
+    def sharing(self, tags: Iterable[int], page_id: str) -> list[Resident]:
+        """Residents other than `page_id` that share at least one of `tags`, in seniority order."""
+        return sorted(map(self.residents.__getitem__, self._sharing(tags, page_id)), key=_seniority)
 
     def seniors(self, tags: Iterable[int], event_time_ms: int, page_id: str, horizon_ms: int) -> list[Resident]:
         """Residents senior to the document (event time, then page id) within the horizon before it,
         that share one of its bands: its candidates under the story rule."""
-        me = (event_time_ms, page_id)
-        return [r for r in self.sharing(tags, page_id)
-                if r.seniority < me and event_time_ms - r.event_time_ms <= horizon_ms]
+        me, earliest = (event_time_ms, page_id), event_time_ms - horizon_ms
+        found = [r for r in map(self.residents.__getitem__, self._sharing(tags, page_id))
+                 if r.event_time_ms >= earliest and (r.event_time_ms, r.page_id) < me]
+        found.sort(key=_seniority)
+        return found
 
     def near(self, tags: Iterable[int], event_time_ms: int, page_id: str, horizon_ms: int) -> list[Resident]:
         """Residents within the horizon on either side that share one of the document's bands."""
-        return [r for r in self.sharing(tags, page_id) if abs(event_time_ms - r.event_time_ms) <= horizon_ms]
+        found = [r for r in map(self.residents.__getitem__, self._sharing(tags, page_id))
+                 if abs(event_time_ms - r.event_time_ms) <= horizon_ms]
+        found.sort(key=_seniority)
+        return found
 
     def expire(self, arrived_before_ms: int) -> list[str]:
         """Drops residents that arrived before `arrived_before_ms`; returns their page ids."""
