@@ -120,9 +120,9 @@ _EDGE = struct.Struct(">Bqd")  # format, senior's event time (ms), score
 
 
 class Edge(NamedTuple):
-    """Verify → the junior document's Assign key: a senior document judged a duplicate of it or
-    related to it. Layout: format, senior event time (i64 ms), score (f64), senior page id,
-    label, rule (short texts)."""
+    """A senior document judged a duplicate of the junior or related to it, for the junior's Assign
+    key: inside a Report (final), or alone from an Index partition's early judging. Layout: format,
+    senior event time (i64 ms), score (f64), senior page id, label, rule (short texts)."""
 
     senior_time_ms: int
     senior: str
@@ -555,7 +555,7 @@ class IndexMark(NamedTuple):
 
 
 class Deadline(NamedTuple):
-    """A single instant in a cell (µs since the epoch): Buckets' pending sweep, FirstLinkOnly's
+    """A single instant in a cell (µs since the epoch): FirstLinkOnly's
     expiry (0 without expiry; present means the link was seen). Layout: format, i64."""
 
     micros: int
@@ -730,7 +730,7 @@ _ID_SEPARATOR = "\x1f"  # joins the ids of a list (ASCII unit separator; refused
 
 def _pack_ids(ids: Iterable[str]) -> bytes:
     """A list of ids. Layout: count (u32), byte length (u32), the ids' UTF-8 joined by U+001F.
-    Joined and split in C: Candidates reads and rewrites its list on every message."""
+    Joined and split in C."""
     ids = list(ids)
     joined = _ID_SEPARATOR.join(ids)
     if joined.count(_ID_SEPARATOR) != max(len(ids) - 1, 0):
