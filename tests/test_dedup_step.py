@@ -253,7 +253,7 @@ def test_index_messages_and_cells_round_trip():
     assert ResidentEntry.decode(resident.encode()) == resident and len(resident.encode()) == 5 + 3
     waiting = PendingProbe(1_795_000_600_000_000, probe.encode())
     assert PendingProbe.decode(waiting.encode()) == waiting
-    mark = IndexMark(b"i" * 16, 9, -(1 << 62), 1_795_000_000_000_000, 3)
+    mark = IndexMark(b"i" * 16, 9, -(1 << 62), -1, 1_795_000_000_000_000, 3)
     assert IndexMark.decode(mark.encode()) == mark
 
 
@@ -331,16 +331,8 @@ class _Bag(_Value):
 
 
 class _Timer:
-    def __init__(self) -> None:
-        self.timers: dict[str, Timestamp] = {}
-
-    def set(self, timestamp, dynamic_timer_tag: str = "") -> None:
-        self.at = self.timers[dynamic_timer_tag] = timestamp
-
-    def next(self) -> Timestamp:
-        """The earliest timer set, taken off as the runner fires it."""
-        tag = min(self.timers, key=lambda t: (self.timers[t], t))
-        return self.timers.pop(tag)
+    def set(self, timestamp) -> None:
+        self.at = timestamp
 
 
 def _step(fn, element, **state):
@@ -374,7 +366,7 @@ class _Partition:
                                     pending=self.pending, mark=self.mark, decide=self.decide, sweep=self.sweep))
 
     def fire_decide(self) -> list:
-        return list(self.fn.on_decide(key=self.key, fired=self.decide.next(), residents=self.residents,
+        return list(self.fn.on_decide(key=self.key, fired=self.decide.at, residents=self.residents,
                                       pending=self.pending, mark=self.mark, decide=self.decide))
 
     def fire_sweep(self) -> list:
@@ -385,7 +377,7 @@ class _Partition:
 def _reports(outputs: list) -> dict[str, list[tuple[str, str]]]:
     from pipelines.beam.steps.dedup.records import Report
 
-    return {key: [(e.senior, e.label) for e in Report.decode(data).edges] for key, data in outputs}
+    return {o.value[0]: [(e.senior, e.label) for e in Report.decode(o.value[1]).edges] for o in outputs}
 
 
 def test_an_index_partition_judges_a_newcomer_when_the_watermark_passes_its_deadline():
@@ -399,9 +391,11 @@ def test_an_index_partition_judges_a_newcomer_when_the_watermark_passes_its_dead
     assert part.send(junior, 1_000) == [] and part.send(senior, 1_100) == [], "nothing before the deadline"
     assert part.send(junior, 1_200) == [], "a replay before the judging"
     assert len(part.residents.value) == 2 and len(part.pending.value) == 2
-    assert part.decide.timers == {junior.page_id: Timestamp(1_600), senior.page_id: Timestamp(1_700)}, \
-        "a timer per newcomer at its deadline: its time plus the allowed lateness"
-    assert _reports(part.fire_decide()) == {junior.page_id: [(senior.page_id, "duplicate")]}
+    assert part.decide.at == Timestamp(1_600), "the earliest deadline: the junior's time plus the allowed lateness"
+    outputs = part.fire_decide()
+    assert _reports(outputs) == {junior.page_id: [(senior.page_id, "duplicate")]}
+    assert [o.timestamp for o in outputs] == [Timestamp(1_600)], "stamped with the newcomer's deadline"
+    assert part.decide.at == Timestamp(1_700), "re-armed at the senior's deadline"
     assert _reports(part.fire_decide()) == {senior.page_id: []}, "no resident is senior to the senior"
     # Residents expire by arrival, horizon plus lateness after it.
     assert part.sweep.at == Timestamp(1_000 + 48 * 3600 + 600)
@@ -409,6 +403,22 @@ def test_an_index_partition_judges_a_newcomer_when_the_watermark_passes_its_dead
     assert part.fire_sweep() == [] and len(part.residents.value) == 1, "the junior went, the senior came later"
     assert part.sweep.at == Timestamp(1_000 + keep_s + keep_s // 8), "a sweep waits an eighth of the horizon"
     assert part.fire_sweep() == [] and part.residents.value == []
+
+
+def test_a_bounded_partition_judges_everything_in_one_firing_at_the_latest_deadline():
+    from pipelines.beam.steps.dedup.index import IndexFn
+
+    senior, junior = _duplicate_pair()
+    fn = IndexFn(partitions=1, horizon_ms=48 * 3600_000, delay_ms=600_000, expire=False)
+    fn.setup()
+    fn.start_bundle()
+    part = _Partition(fn)
+    part.send(senior, 1_100)
+    part.send(junior, 1_000)
+    assert part.decide.at == Timestamp(1_700), "armed at the latest deadline: one firing once all input is read"
+    outputs = part.fire_decide()
+    assert _reports(outputs) == {junior.page_id: [(senior.page_id, "duplicate")], senior.page_id: []}
+    assert sorted(o.timestamp for o in outputs) == [Timestamp(1_600), Timestamp(1_700)], "each at its own deadline"
 
 
 def test_a_partition_files_only_its_own_documents_and_reports_on_every_one():
@@ -425,7 +435,6 @@ def test_a_partition_files_only_its_own_documents_and_reports_on_every_one():
         part.send(junior, 1_000)
     assert sum(len(p.residents.value) for p in parts) == 2, "each document filed once, in its home"
     reports = [_reports(p.fire_decide()) for p in parts]
-    assert [p.fire_decide() for p in parts] == [[], []], "the first firing judged both (same deadline)"
     assert all(set(r) == {senior.page_id, junior.page_id} for r in reports), "every partition reports on each"
     assert reports[home][junior.page_id] == [(senior.page_id, "duplicate")]
     assert reports[1 - home][junior.page_id] == [] or home_partition(junior.page_id, 2) == home

@@ -24,6 +24,7 @@ from apache_beam import coders, pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
+from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
 
 from pipelines.beam.steps.dedup.records import (
@@ -151,7 +152,12 @@ class IndexFn(beam.DoFn):
 
     The residents and the waiting newcomers live in bags; the index by band tag lives in this
     instance's memory, rebuilt from the bags whenever the `mark` cell names another instance or
-    bundle than the one that built it (a restore, a retried bundle, another worker)."""
+    bundle than the one that built it (a restore, a retried bundle, another worker).
+
+    One decide timer per partition: each firing judges every newcomer whose deadline it has
+    passed. Streaming arms it at the earliest waiting deadline. A bounded run (`expire` off) arms it
+    at the latest, so it fires once, when all input is read: its watermark does not move before,
+    and a runner that fires timers in rounds (the DirectRunner) would need a round per deadline."""
 
     RESIDENTS = BagStateSpec("residents", coders.BytesCoder())  # ResidentEntry
     PENDING = BagStateSpec("pending", coders.BytesCoder())      # PendingProbe
@@ -189,7 +195,8 @@ class IndexFn(beam.DoFn):
         part = self._partitions.get(key)
         if part is not None and raw is not None and part.mark_bytes == raw:
             return part
-        current = IndexMark.decode(raw) if raw is not None else IndexMark(b"\0" * 16, 0, _NEVER_JUDGED, _NONE, 0)
+        current = IndexMark.decode(raw) if raw is not None else IndexMark(b"\0" * 16, 0, _NEVER_JUDGED, _NONE, _NONE,
+                                                                          0)
         part = _Partition(current, raw)
         for entry in residents.read():
             resident = ResidentEntry.decode(entry)
@@ -247,9 +254,9 @@ class IndexFn(beam.DoFn):
         pending.add(self._meter.transient(PendingProbe(deadline, data).encode()))
         part.pending[page_id] = (deadline, data)
         heapq.heappush(part.queue, (deadline, page_id))
-        # A timer per newcomer, not one per partition at its earliest deadline: when the watermark
-        # jumps (the end of a bounded run, a backlog), the runner fires them all in one round.
-        decide.set(Timestamp(micros=deadline), dynamic_timer_tag=page_id)
+        armed = part.mark.decide_us
+        if armed == _NONE or (deadline < armed if self._expire else deadline > armed):
+            changes["decide_us"] = self._arm(decide, deadline)
         self._save(part, mark, **changes)
 
     def _judge_near(self, part: _Partition, page_id: str, t: int, probe: IndexProbe) -> Iterator[tuple[str, bytes]]:
@@ -277,19 +284,23 @@ class IndexFn(beam.DoFn):
                   residents=beam.DoFn.StateParam(RESIDENTS), pending=beam.DoFn.StateParam(PENDING),
                   mark=beam.DoFn.StateParam(MARK), decide=beam.DoFn.TimerParam(DECIDE)):
         part = self._load(key, residents, pending, mark)
-        reports = list(self._judge_due(key, part, fired.micros, pending))
-        if reports:  # else an earlier firing judged this newcomer with others already
-            self._save(part, mark)
-        yield from reports
+        yield from self._judge_due(key, part, fired.micros, pending)
+        next_us = part.queue[0][0] if part.queue else _NONE
+        if next_us != _NONE:
+            self._arm(decide, next_us)
+        self._save(part, mark, decide_us=next_us)
 
     def _judge_due(self, key: str, part: _Partition, through_us: int, pending: Any) -> Iterator[tuple[str, bytes]]:
         """Reports on every newcomer whose deadline is at or before `through_us`, oldest first."""
         partition, judged = int(key[1:]), 0
         while part.queue and part.queue[0][0] <= through_us:
-            _, page_id = heapq.heappop(part.queue)
+            deadline, page_id = heapq.heappop(part.queue)
             probe = IndexProbe.decode(part.pending.pop(page_id)[1])
             judged += 1
-            yield (page_id, Report(partition, tuple(self._judge_seniors(part, page_id, probe))).encode())
+            # Stamped with the newcomer's deadline, whenever the timer fired: the decision's records
+            # carry the same timestamps whichever newcomers a firing judged together.
+            report = Report(partition, tuple(self._judge_seniors(part, page_id, probe))).encode()
+            yield TimestampedValue((page_id, report), Timestamp(micros=deadline))
         if not judged:
             return
         stale = part.mark.stale + judged
