@@ -371,7 +371,7 @@ class _Partition:
 
     def fire_sweep(self) -> list:
         return list(self.fn.on_sweep(key=self.key, fired=self.sweep.at, residents=self.residents,
-                                     pending=self.pending, mark=self.mark, sweep=self.sweep))
+                                     pending=self.pending, mark=self.mark, sweep=self.sweep) or ())
 
 
 def _reports(outputs: list) -> dict[str, list[tuple[str, str]]]:
@@ -403,6 +403,28 @@ def test_an_index_partition_judges_a_newcomer_when_the_watermark_passes_its_dead
     assert part.fire_sweep() == [] and len(part.residents.value) == 1, "the junior went, the senior came later"
     assert part.sweep.at == Timestamp(1_000 + keep_s + keep_s // 8), "a sweep waits an eighth of the horizon"
     assert part.fire_sweep() == [] and part.residents.value == []
+
+
+def test_a_sweep_that_fires_first_keeps_what_a_waiting_newcomer_needs_and_late_ones_are_judged_at_once():
+    from pipelines.beam.steps.dedup.index import IndexFn
+
+    senior, junior = _duplicate_pair()
+    keep_s = 48 * 3600
+    fn = IndexFn(partitions=1, horizon_ms=keep_s * 1000, delay_ms=0)
+    fn.setup()
+    fn.start_bundle()
+    part = _Partition(fn)
+    part.send(senior, 1_000)
+    assert _reports(part.fire_decide()) == {senior.page_id: []}
+    part.send(junior, 1_000 + keep_s - 10)
+    # The watermark jumps past both timers and the sweep fires first: the senior stays for the junior.
+    part.fire_sweep()
+    assert len(part.residents.value) == 2
+    assert _reports(part.fire_decide()) == {junior.page_id: [(senior.page_id, "duplicate")]}
+    # A copy whose deadline the partition has judged past is judged at once, at its own deadline.
+    late = part.send(junior, 1_000 + keep_s - 20)
+    assert _reports(late) == {junior.page_id: [(senior.page_id, "duplicate")]}
+    assert [o.timestamp for o in late] == [Timestamp(1_000 + keep_s - 20)]
 
 
 def test_a_bounded_partition_judges_everything_in_one_firing_at_the_latest_deadline():

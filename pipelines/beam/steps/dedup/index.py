@@ -248,9 +248,15 @@ class IndexFn(beam.DoFn):
             part.index.add(Resident(page_id, t, probe.arrival_s * 1000, probe.tags))
             if self._expire and part.mark.sweep_us == _NONE:
                 changes["sweep_us"] = self._arm(sweep, (probe.arrival_s * 1000 + self._keep_ms) * 1000)
-        # A newcomer whose deadline the partition has judged through already (it came later than
-        # the lateness allows) waits for the next firing, so that the bag's bookkeeping holds.
-        deadline = max(expire_at(timestamp, self._delay_ms).micros, part.mark.judged_through_us + 1)
+        deadline = expire_at(timestamp, self._delay_ms).micros
+        if deadline <= part.mark.judged_through_us:
+            # The partition has judged past this deadline already (the record came later than the
+            # allowed lateness lets a runner's watermark trail it): judged now, and never waiting
+            # in the bag, whose entries up to that instant count as judged.
+            report = Report(int(key[1:]), tuple(self._judge_seniors(part, page_id, probe))).encode()
+            yield TimestampedValue((page_id, report), Timestamp(micros=deadline))
+            self._save(part, mark, **changes)
+            return
         pending.add(self._meter.transient(PendingProbe(deadline, data).encode()))
         part.pending[page_id] = (deadline, data)
         heapq.heappush(part.queue, (deadline, page_id))
@@ -336,12 +342,12 @@ class IndexFn(beam.DoFn):
         # their size, so after a sweep the next one waits at least an eighth of the horizon:
         # residents outlive it by at most that much.
         part = self._load(key, residents, pending, mark)
-        # The watermark is past every deadline up to now: those newcomers are judged before the
-        # residents they may need go (a runner may fire this timer before an earlier decide timer
-        # when the watermark jumps, as at the end of a bounded run).
-        yield from self._judge_due(key, part, fired.micros, pending)
         fired_ms = fired.micros // 1000
-        gone = part.index.expire(fired_ms - self._keep_ms + 1)
+        # Never past the earliest newcomer still waiting: a runner may fire this timer before an
+        # earlier decide timer when the watermark jumps (the end of a bounded run), and that
+        # newcomer is judged against the residents it would have seen in time order.
+        until_ms = min(fired_ms, part.queue[0][0] // 1000) if part.queue else fired_ms
+        gone = part.index.expire(until_ms - self._keep_ms + 1)
         for page_id in gone:
             del part.residents[page_id]
             part.decoded.pop(page_id, None)
