@@ -32,7 +32,7 @@ SAMPLES = [
     r.LinkMessage(STORY, STORY, None, None, "related", 0.123456, -1, ""),
     r.ResidentEntry(1_795_000_001, b"\x02fp"),
     r.PendingProbe(-1, b""),
-    r.IndexMark(b"\x01" * 16, 7, -(1 << 62), -1, 1_795_000_000_000_000, 12),
+    r.IndexMark(b"\x01" * 16, 7, -(1 << 62), 1_795_000_000_000_000, 12),
     r.Deadline(0),
     r.StoryState([], None, None, None),
     r.ResolveState(None, 0, "", set(), True, None),

@@ -154,10 +154,8 @@ class IndexFn(beam.DoFn):
     instance's memory, rebuilt from the bags whenever the `mark` cell names another instance or
     bundle than the one that built it (a restore, a retried bundle, another worker).
 
-    One decide timer per partition: each firing judges every newcomer whose deadline it has
-    passed. Streaming arms it at the earliest waiting deadline. A bounded run (`expire` off) arms it
-    at the latest, so it fires once, when all input is read: its watermark does not move before,
-    and a runner that fires timers in rounds (the DirectRunner) would need a round per deadline."""
+    A decide timer per newcomer, at its deadline; a firing judges every newcomer whose deadline it
+    has passed."""
 
     RESIDENTS = BagStateSpec("residents", coders.BytesCoder())  # ResidentEntry
     PENDING = BagStateSpec("pending", coders.BytesCoder())      # PendingProbe
@@ -195,8 +193,7 @@ class IndexFn(beam.DoFn):
         part = self._partitions.get(key)
         if part is not None and raw is not None and part.mark_bytes == raw:
             return part
-        current = IndexMark.decode(raw) if raw is not None else IndexMark(b"\0" * 16, 0, _NEVER_JUDGED, _NONE, _NONE,
-                                                                          0)
+        current = IndexMark.decode(raw) if raw is not None else IndexMark(b"\0" * 16, 0, _NEVER_JUDGED, _NONE, 0)
         part = _Partition(current, raw)
         for entry in residents.read():
             resident = ResidentEntry.decode(entry)
@@ -260,9 +257,10 @@ class IndexFn(beam.DoFn):
         pending.add(self._meter.transient(PendingProbe(deadline, data).encode()))
         part.pending[page_id] = (deadline, data)
         heapq.heappush(part.queue, (deadline, page_id))
-        armed = part.mark.decide_us
-        if armed == _NONE or (deadline < armed if self._expire else deadline > armed):
-            changes["decide_us"] = self._arm(decide, deadline)
+        # A timer per newcomer, set here and never from a timer callback: a runner that fires timers
+        # in rounds (the DirectRunner) fires them all in one round when the watermark jumps, and
+        # Prism 2.62 may fire a timer set from a timer callback before the watermark reaches it.
+        decide.set(Timestamp(micros=deadline), dynamic_timer_tag=page_id)
         self._save(part, mark, **changes)
 
     def _judge_near(self, part: _Partition, page_id: str, t: int, probe: IndexProbe) -> Iterator[tuple[str, bytes]]:
@@ -290,11 +288,10 @@ class IndexFn(beam.DoFn):
                   residents=beam.DoFn.StateParam(RESIDENTS), pending=beam.DoFn.StateParam(PENDING),
                   mark=beam.DoFn.StateParam(MARK), decide=beam.DoFn.TimerParam(DECIDE)):
         part = self._load(key, residents, pending, mark)
-        yield from self._judge_due(key, part, fired.micros, pending)
-        next_us = part.queue[0][0] if part.queue else _NONE
-        if next_us != _NONE:
-            self._arm(decide, next_us)
-        self._save(part, mark, decide_us=next_us)
+        reports = list(self._judge_due(key, part, fired.micros, pending))
+        if reports:  # else an earlier firing judged this newcomer with others already
+            self._save(part, mark)
+        yield from reports
 
     def _judge_due(self, key: str, part: _Partition, through_us: int, pending: Any) -> Iterator[tuple[str, bytes]]:
         """Reports on every newcomer whose deadline is at or before `through_us`, oldest first."""

@@ -523,7 +523,7 @@ class PendingProbe(NamedTuple):
         return cls(_TIMED.unpack_from(data)[1], data[_TIMED.size:])
 
 
-_MARK = struct.Struct(">B16sQqqqI")  # format, instance, bundle, judged through, next decision, next sweep, stale
+_MARK = struct.Struct(">B16sQqqI")  # format, instance, bundle, judged through, next sweep, stale
 
 
 class IndexMark(NamedTuple):
@@ -532,22 +532,21 @@ class IndexMark(NamedTuple):
     partition: an instance uses its in-memory index only while the cell still names it, so a
     restore, a retried bundle or another worker's change makes it rebuild from the bags.
     `judged_through_us`: pending probes with a deadline up to this instant were judged (their bag
-    entries are dropped at the next compaction); `decide_us` / `sweep_us`: the armed timers (-1:
-    none); `stale`: judged entries still in the pending bag. Layout: format, 16-byte instance, u64
-    bundle, three i64 µs, u32."""
+    entries are dropped at the next compaction); `sweep_us`: the armed expiry sweep (-1: none);
+    `stale`: judged entries still in the pending bag. Layout: format, 16-byte instance, u64
+    bundle, two i64 µs, u32."""
 
     instance: bytes
     bundle: int
     judged_through_us: int
-    decide_us: int
     sweep_us: int
     stale: int
 
     FORMAT = 0x4B
 
     def encode(self) -> bytes:
-        return _MARK.pack(self.FORMAT, self.instance, self.bundle, self.judged_through_us, self.decide_us,
-                          self.sweep_us, self.stale)
+        return _MARK.pack(self.FORMAT, self.instance, self.bundle, self.judged_through_us, self.sweep_us,
+                          self.stale)
 
     @classmethod
     def decode(cls, data: bytes) -> IndexMark:
