@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from pipelines.beam.steps.dedup.records import (
     mark_warm_up,
 )
 from pipelines.beam.steps.dedup.state import StateMeter, expire_at
-from pipelines.config import NAMESPACE
+from pipelines.config import MAX_FUTURE_TIMESTAMP_MS, NAMESPACE
 from pipelines.core.dead_letters import LATE_ARTICLE_KEY, REPLAYED_ARTICLE_KEY
 from pipelines.core.dedup.band_index import BandIndex, Resident, band_tags
 from pipelines.core.dedup.decide import judge_banded
@@ -340,6 +341,12 @@ class IndexFn(beam.DoFn):
         # residents outlive it by at most that much.
         part = self._load(key, residents, pending, mark)
         fired_ms = fired.micros // 1000
+        if fired_ms > time.time() * 1000 + MAX_FUTURE_TIMESTAMP_MS:
+            # No record's time is that far ahead of the clock, so no watermark is: the timer fired
+            # before its time (Prism 2.62 does that with a timer set from its own callback). The
+            # next filing arms the sweep again.
+            self._save(part, mark, sweep_us=_NONE)
+            return
         # Never past the earliest newcomer still waiting: a runner may fire this timer before an
         # earlier decide timer when the watermark jumps (the end of a bounded run), and that
         # newcomer is judged against the residents it would have seen in time order.
