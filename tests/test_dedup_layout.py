@@ -7,7 +7,7 @@ from apache_beam.pipeline import PipelineVisitor
 from apache_beam.transforms.userstate import TimerSpec, get_dofn_specs
 
 from pipelines.beam.steps.dedup import DedupStories, records
-from pipelines.beam.steps.dedup.layout import BUCKET_SHARDS, SAVEPOINT_LAYOUT
+from pipelines.beam.steps.dedup.layout import INDEX_PARTITIONS, SAVEPOINT_LAYOUT
 from pipelines.core.dedup import signature
 
 BREAK = ("the dedup savepoint layout changed: a streaming job cannot restore state saved before this change. "
@@ -16,12 +16,12 @@ BREAK = ("the dedup savepoint layout changed: a streaming job cannot restore sta
 
 # step label (under DedupStories) → (cell → formats (record, format byte)), timers
 PINNED = {
-    "Buckets/State": ({"entries": (("BucketEntry", 0x41),), "next_expiry": (("Deadline", 0x42),)}, ("expire",)),
-    "Candidates/State": ({"candidates": (("CandidatesState", 0x43), ("Fingerprint", 2))}, ("expire",)),
-    "Verify/State": ({"verify": (("VerifyState", 0x44), ("Fingerprint", 2)),
-                      "pending": (("Probe", 0x25), ("Fingerprint", 2))}, ("expire",)),
-    "Assign/State/ParDo(EarlyAssignFn)": ({"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
-                                      "provisional": (("ProvisionalChoice", 0x48),)}, ("decide", "gc", "settle")),
+    "Index/State": ({"residents": (("ResidentEntry", 0x49), ("Fingerprint", 2)),
+                     "pending": (("PendingProbe", 0x4A), ("IndexProbe", 0x31), ("Fingerprint", 2)),
+                     "mark": (("IndexMark", 0x4B),)}, ("decide", "sweep")),
+    "Assign/State/ParDo(EarlyAssignFn)": ({"self": (("NewDocument", 0x27),), "reports": (("Report", 0x32),),
+                                           "edges": (("Edge", 0x26),),
+                                           "provisional": (("ProvisionalChoice", 0x48),)}, ("gc", "settle")),
     "Stories/State/ParDo(EarlyStoriesFn)": ({"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
                                        ("expire",)),
     "ResolveLinks/State": ({"resolve": (("ResolveState", 0x46),), "waiting": (("Pair", 0x2B), ("Item", 0x2C))},
@@ -32,7 +32,7 @@ PINNED = {
 
 def test_the_savepoint_layout_is_pinned():
     assert {label: (step.cells, step.timers) for label, step in SAVEPOINT_LAYOUT.items()} == PINNED, BREAK
-    assert BUCKET_SHARDS == 4096, BREAK
+    assert INDEX_PARTITIONS == 4, BREAK
 
 
 class _StatefulSteps(PipelineVisitor):
@@ -70,4 +70,4 @@ def test_every_format_in_the_layout_is_the_one_the_records_write():
 def test_format_bytes_name_one_record_each():
     formats = [record.FORMAT for record in vars(records).values()
                if isinstance(record, type) and isinstance(getattr(record, "FORMAT", None), int)]
-    assert len(formats) == len(set(formats)) == 23
+    assert len(formats) == len(set(formats)) == 20

@@ -204,11 +204,21 @@ def _assign_with_an_edge():
     from pipelines.beam.steps.dedup.stories import EarlyAssignFn
 
     t0, senior, copy = _copies()
-    fn = EarlyAssignFn(600_000, 10_000, True, 500)
+    fn = EarlyAssignFn(1, 10_000, True, 500)
     me, edges, choice = _Cell(), _Bag(), _Cell()
     me.write(NewDocument(t0, _doc(copy)).encode())
     edges.add(Edge(senior["fetched_at"], "senior", "duplicate", 0.97, "near").encode())
     return fn, me, edges, choice
+
+
+def _final_firing(fn, me, edges, choice) -> list:
+    """The one Index partition reports the senior duplicate: the final firing."""
+    from pipelines.beam.steps.dedup.records import Edge, Report
+
+    t0, senior, _ = _copies()
+    report = Report(0, (Edge(senior["fetched_at"], "senior", "duplicate", 0.97, "near"),)).encode()
+    return list(fn.process(("copy", report), timestamp=Timestamp(t0 // 1000), me=me, reports=_Bag(), gc=_Timer(),
+                           edges=edges, settle=_Timer(), choice=choice))
 
 
 def _stories(outputs: list) -> list[tuple[str, int]]:
@@ -227,7 +237,7 @@ def test_the_early_firing_joins_the_senior_duplicate_known_by_then_and_the_final
     assert _stories(early) == [(senior_story, ProvisionalMember.FORMAT)]
     (link,) = _early_links(early)
     assert (link["from_story"], link["to_story"], link["status"]) == (story_key("copy"), senior_story, PROVISIONAL)
-    final = list(fn.on_decide(me=me, edges=edges, choice=choice))
+    final = _final_firing(fn, me, edges, choice)
     assert _early_links(final) == [], "same story: nothing to withdraw"
     assert Withdraw.FORMAT not in {fmt for _, fmt in _stories(final)}
     assert (senior_story, Member.FORMAT) in _stories(final)
@@ -238,7 +248,7 @@ def test_the_final_firing_withdraws_an_early_choice_it_does_not_keep():
     fn, me, edges, choice = _assign_with_an_edge()
     # As if the early firing had seen another duplicate (one the final rule does not keep).
     choice.write(ProvisionalChoice("f" * 32, 1, "other", 0.9, "near").encode())
-    final = list(fn.on_decide(me=me, edges=edges, choice=choice))
+    final = _final_firing(fn, me, edges, choice)
     assert [key for key, fmt in _stories(final) if fmt == Withdraw.FORMAT] == ["f" * 32]
     (link,) = _early_links(final)
     assert (link["to_story"], link["status"]) == ("f" * 32, WITHDRAWN)
@@ -253,15 +263,15 @@ def test_a_more_senior_duplicate_arriving_after_the_early_firing_moves_the_docum
     assert ProvisionalChoice.decode(choice.value).story == story_key("copy")
     t0, senior, _ = _copies()
     edge = ("copy", Edge(senior["fetched_at"], "senior", "duplicate", 0.97, "near").encode())
-    moved = list(fn.process(edge, timestamp=Timestamp(t0 // 1000), me=me, edges=edges, decide=_Timer(),
-                            gc=_Timer(), settle=_Timer(), choice=choice))
+    moved = list(fn.process(edge, timestamp=Timestamp(t0 // 1000), me=me, reports=_Bag(), gc=_Timer(),
+                            edges=edges, settle=_Timer(), choice=choice))
     assert _stories(moved) == [(story_key("copy"), Withdraw.FORMAT), (story_key("senior"), ProvisionalMember.FORMAT)]
     assert [(lk["to_story"], lk["status"]) for lk in _early_links(moved)] == [(story_key("senior"), PROVISIONAL)]
     # A junior duplicate, or the same senior again, moves nothing.
     junior = ("copy", Edge(t0 + 1, "zzz", "duplicate", 0.99, "near").encode())
     for message in (junior, edge):
-        assert list(fn.process(message, timestamp=Timestamp(t0 // 1000), me=me, edges=edges, decide=_Timer(),
-                               gc=_Timer(), settle=_Timer(), choice=choice)) == []
+        assert list(fn.process(message, timestamp=Timestamp(t0 // 1000), me=me, reports=_Bag(), gc=_Timer(),
+                               edges=edges, settle=_Timer(), choice=choice)) == []
     # The final firing agrees with the moved placement: nothing to withdraw.
-    final = list(fn.on_decide(me=me, edges=edges, choice=choice))
+    final = _final_firing(fn, me, edges, choice)
     assert Withdraw.FORMAT not in {fmt for _, fmt in _stories(final)}

@@ -16,12 +16,10 @@ ITEM = r.Document("item-7", "", "", None, "Teaser", "", "", "und", 0.0, None, 1_
 JOINED = r.FounderJoined(STORY, 0.9375, "near", PID, "Other-Id")
 
 SAMPLES = [
-    r.BandFiling(b"A" * 8 + b"B" * 8, -5, 1_795_000_001, PID),
-    r.Residents((PID, "copy", "")),
-    r.Residents(()),
-    r.NewcomerFingerprint(b"\x02fingerprint"),
-    r.OwnFingerprint(b"\x02fingerprint"),
-    r.Probe(b""),
+    r.IndexProbe(1_795_000_001, (1, 1 << 63), b"\x02fingerprint"),
+    r.IndexProbe(0, (), b""),
+    r.Report(3, (r.Edge(-5, PID, "related", 0.5, "paragraph"), r.Edge(1, "copy", "duplicate", 1.0, "exact"))),
+    r.Report(0, ()),
     r.Edge(1_795_000_000_000, PID, "duplicate", 0.8125, "exact"),
     r.NewDocument(1_795_000_000_000, ARTICLE),
     r.NewDocument(1_795_000_000_000, ITEM),
@@ -32,12 +30,10 @@ SAMPLES = [
     r.Item(STORY, ITEM),
     r.LinkMessage(STORY, None, "https://b.example/", "Τίτλος", "similar_news", 0.0, 7, "page_id=x;item=0"),
     r.LinkMessage(STORY, STORY, None, None, "related", 0.123456, -1, ""),
-    r.BucketEntry(b"T" * 8, 1, 2, "Copy-7"),
+    r.ResidentEntry(1_795_000_001, b"\x02fp"),
+    r.PendingProbe(-1, b""),
+    r.IndexMark(b"\x01" * 16, 7, -(1 << 62), 1_795_000_000_000_000, 12),
     r.Deadline(0),
-    r.CandidatesState(None, set(), []),
-    r.CandidatesState(b"\x02fp", {PID, "b"}, ["c", PID]),
-    r.VerifyState(b"", None),
-    r.VerifyState(b"\x02fp", 1_795_000_000_000_000),
     r.StoryState([], None, None, None),
     r.ResolveState(None, 0, "", set(), True, None),
     r.ResolveState(STORY, 4, PID, {b"12345678", b"abcdefgh"}, False, 99),
@@ -62,8 +58,8 @@ def test_a_story_state_keeps_members_and_the_canonical_member_exactly():
 
 
 def test_sets_encode_in_a_stable_order():
-    a = r.CandidatesState(b"", {"b", "a", PID}, []).encode()
-    assert a == r.CandidatesState(b"", {PID, "a", "b"}, []).encode()
+    a = r.ResolveState(STORY, 4, PID, {b"12345678", b"abcdefgh", b"00000000"}, False, 99).encode()
+    assert a == r.ResolveState(STORY, 4, PID, {b"abcdefgh", b"00000000", b"12345678"}, False, 99).encode()
 
 
 def test_ids_are_compact_only_when_they_read_back_unchanged():
@@ -84,7 +80,7 @@ def test_a_step_refuses_a_message_it_does_not_take():
     decoders = r.decoder(r.Member, r.FounderJoined)
     assert r.decode_one(decoders, JOINED.encode(), "Stories") == JOINED
     with pytest.raises(FormatError, match="a message to Stories"):
-        r.decode_one(decoders, r.Probe(b"x").encode(), "Stories")
+        r.decode_one(decoders, r.IndexProbe(0, (), b"x").encode(), "Stories")
 
 
 def test_a_document_field_of_another_type_has_no_silent_layout():
@@ -108,21 +104,21 @@ def test_a_value_cell_refuses_a_cell_of_another_layout_and_skips_unchanged_write
 
     old_layout = _State(b"\x80\x04\x95")  # what a pickled cell of the previous layout starts with
     with pytest.raises(FormatError):
-        ValueCell(old_layout, StateMeter(), "held", PID).load(r.VerifyState.decode, None)
-    state = _State(r.VerifyState(b"fp", 1).encode())
+        ValueCell(old_layout, StateMeter(), "held", PID).load(r.Deadline.decode, None)
+    state = _State(r.Deadline(1).encode())
     cell = ValueCell(state, StateMeter(), "held", PID)
-    cell.store(cell.load(r.VerifyState.decode, None))
+    cell.store(cell.load(r.Deadline.decode, None))
     assert state.writes == 0
-    cell.store(r.VerifyState(b"fp", 2))
-    assert state.writes == 1 and r.VerifyState.decode(state.value).deadline == 2
+    cell.store(r.Deadline(2))
+    assert state.writes == 1 and r.Deadline.decode(state.value).micros == 2
 
 
 @pytest.mark.parametrize("ids", [(), (PID,), (PID, STORY), ("a" * 31, "b" * 33), (PID, "copy"), ("",), ("", ""),
                                  ("ü" * 32,), (PID.upper(),)])
 def test_id_lists_round_trip_whatever_the_ids(ids):
-    assert r.Residents.decode(r.Residents(ids).encode()) == r.Residents(ids)
+    assert r.PendingState.decode(r.PendingState([], list(ids)).encode()) == r.PendingState([], list(ids))
 
 
 def test_an_id_list_refuses_the_separator_inside_an_id():
     with pytest.raises(ValueError, match="separator"):
-        r.Residents(("a\x1fb",)).encode()
+        r.PendingState([], ["a\x1fb"]).encode()

@@ -9,20 +9,21 @@ from apache_beam import pvalue
 from apache_beam.utils.timestamp import Timestamp
 
 from pipelines.beam.steps.dedup import dedup_docs, records
-from pipelines.beam.steps.dedup.candidates import DedupDocsFn, FingerprintFn
 from pipelines.beam.steps.dedup.codec import FormatError
+from pipelines.beam.steps.dedup.index import DedupDocsFn, FingerprintFn
 from pipelines.beam.steps.dedup.records import (
     WARM_UP,
     Document,
     Edge,
     FounderJoined,
+    IndexProbe,
     Item,
     LinkMessage,
     Member,
     NewDocument,
     OwnStory,
     Pair,
-    Probe,
+    Report,
     mark_warm_up,
     split_warm_up,
     warm_up_link,
@@ -170,8 +171,8 @@ def test_a_step_refuses_a_message_marked_twice_or_one_it_does_not_take(step):
     a = _articles()[0]
     at = Timestamp(1_795_000_000)
     send = {
-        "Assign": lambda data: AssignFn(600_000, 10_000).process(
-            ("p", data), timestamp=at, me=_Value(), edges=_Bag(), decide=_Timer(), gc=_Timer()),
+        "Assign": lambda data: AssignFn(2, 10_000).process(
+            ("p", data), timestamp=at, me=_Value(), reports=_Bag(), gc=_Timer()),
         "Stories": lambda data: list(StoriesFn(10_000).process(("s", data), timestamp=at, state=_Value(),
                                                                expire=_Timer())),
         "ResolveLinks": lambda data: list(ResolveLinksFn(10_000).process(
@@ -183,12 +184,12 @@ def test_a_step_refuses_a_message_marked_twice_or_one_it_does_not_take(step):
              "ResolveLinks": Pair("b" * 32, 9, "j", "j", 5, "related", 0.5, "title"),
              "FirstLinkOnly": LinkMessage.from_dict(story_link("a" * 32, "related", 0.5, 1, "", to_story="b" * 32))}
     send(mark_warm_up(takes[step].encode()))  # taken
-    for wrong in (mark_warm_up(mark_warm_up(takes[step].encode())), mark_warm_up(Probe(b"x").encode())):
+    for wrong in (mark_warm_up(mark_warm_up(takes[step].encode())), mark_warm_up(IndexProbe(0, (), b"x").encode())):
         with pytest.raises(FormatError):
             send(wrong)
-    if step == "Assign":  # edges are never marked: a marked one is a bug upstream
+    if step == "Assign":  # reports are never marked: a marked one is a bug upstream
         with pytest.raises(FormatError, match="a message to Assign"):
-            send(mark_warm_up(Edge(0, "s", "duplicate", 1.0, "exact").encode()))
+            send(mark_warm_up(Report(0, (Edge(0, "s", "duplicate", 1.0, "exact"),)).encode()))
 
 
 def test_dedup_docs_keep_the_mark_and_fingerprint_marks_only_the_document_to_decide():
@@ -197,7 +198,7 @@ def test_dedup_docs_keep_the_mark_and_fingerprint_marks_only_the_document_to_dec
     assert len(docs) == 2 and all(doc[REPLAYED_ARTICLE_KEY] for doc in docs)
     assert all(REPLAYED_ARTICLE_KEY not in doc for doc in DedupDocsFn().process(article))
     at = Timestamp(article["fetched_at"] / 1000)
-    marked, plain = (list(FingerprintFn().process(doc, timestamp=at)) for doc in (docs[0], dedup_docs(article)[0]))
+    marked, plain = (list(FingerprintFn(2).process(doc, timestamp=at)) for doc in (docs[0], dedup_docs(article)[0]))
     main = lambda outputs: [o for o in outputs if not isinstance(o, pvalue.TaggedOutput)]  # noqa: E731
     tagged = lambda outputs: [(o.tag, o.value) for o in outputs if isinstance(o, pvalue.TaggedOutput)]  # noqa: E731
     assert tagged(marked) == tagged(plain), "filed, probed and judged like any document"
@@ -210,18 +211,22 @@ def test_a_warm_up_decision_is_taken_as_usual_and_every_output_is_marked():
     t0 = base["fetched_at"]
     copy = {**base, "page_id": "copy", "url": "https://other.example/copy", "canonical_url": "https://other.example/c",
             "parent": "page", "item_index": 0}
-    fn = EarlyAssignFn(600_000, 10_000, True, 500)
-    me, edges, choice, settle = _Value(), _Bag(), _Value(), _Timer()
-    edge = Edge(t0 - 60_000, "senior", "duplicate", 0.97, "near").encode()
-    for data in (mark_warm_up(NewDocument(t0, _doc(copy)).encode()), edge):
-        list(fn.process(("copy", data), timestamp=Timestamp(t0 / 1000), me=me, edges=edges, decide=_Timer(),
-                        gc=_Timer(), settle=settle, choice=choice))
+    edge = Edge(t0 - 60_000, "senior", "duplicate", 0.97, "near")
+    report = Report(0, (edge,)).encode()
+
+    def decide(new: bytes) -> tuple[list, _Timer, _Value, _Bag]:
+        fn, me, reports, settle = EarlyAssignFn(1, 10_000, True, 500), _Value(), _Bag(), _Timer()
+        outputs = []
+        for data in (new, edge.encode(), report):
+            outputs += fn.process(("copy", data), timestamp=Timestamp(t0 / 1000), me=me, reports=reports,
+                                  gc=_Timer(), edges=_Bag(), settle=settle, choice=_Value())
+        return outputs, settle, me, reports
+
+    outputs, settle, me, reports = decide(mark_warm_up(NewDocument(t0, _doc(copy)).encode()))
     assert not hasattr(settle, "at"), "a warm-up document never fires early"
-    outputs = list(fn.on_decide(me=me, edges=edges, choice=choice))
-    assert me.value is None and edges.value == []
-    plain_fn, plain_me, plain_edges = EarlyAssignFn(600_000, 10_000, True, 500), _Value(), _Bag()
-    plain_me.value, plain_edges.value = NewDocument(t0, _doc(copy)).encode(), [edge]
-    plain = list(plain_fn.on_decide(me=plain_me, edges=plain_edges, choice=_Value()))
+    assert me.value is None and reports.value == []
+    plain, plain_settle, _, _ = decide(NewDocument(t0, _doc(copy)).encode())
+    assert hasattr(plain_settle, "at")
     assert [o.tag for o in outputs] == [o.tag for o in plain] == [LINKS, "stories", "stories", "resolve", "resolve",
                                                                    "resolve"]
     assert EARLY_LINKS not in {o.tag for o in outputs}

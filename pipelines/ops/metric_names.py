@@ -65,6 +65,7 @@ def _build() -> dict[str, Metric]:
         Metric("dedup_story_state_bytes", "bytes written to per-story state (members, canonical member)"),
         Metric("dedup_state_bytes_transient", "bytes written to dedup state kept only until a decision"),
         Metric("dedup_docs", "documents (articles and related items) entering dedup"),
+        Metric("dedup_pairs_judged", "candidate pairs judged at the final decision (senior residents sharing a band)"),
         Metric("kafka_read_failures", "streaming reads that could not reach Kafka (a broker outage); each backs off"),
         Metric("records_late", "raw records older than the allowed lateness: written as articles, in no story"),
         Metric("offsets_committed", "raw records whose decisions are written and offsets committed (Prism)"),

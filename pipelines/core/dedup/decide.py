@@ -145,6 +145,12 @@ def explain(a: Fingerprint, b: Fingerprint) -> Decision:
     """The decision for one pair, symmetric in a and b. See the module docstring for the rules."""
     if not shares_band(a, b):
         return Decision(None, 0.0, "none")
+    return judge_banded(a, b)
+
+
+def judge_banded(a: Fingerprint, b: Fingerprint) -> Decision:
+    """`explain` for a pair already known to share a band key (found through a band index): the
+    fingerprints need no band keys."""
     if a.exact_hash == b.exact_hash:
         return Decision("duplicate", 1.0, "exact")
     if a.url_hash and a.url_hash == b.url_hash:

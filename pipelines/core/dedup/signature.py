@@ -227,7 +227,9 @@ class Fingerprint:
         return head + pid + self.signature + struct.pack(f"<{len(sets)}I", *sets)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Fingerprint:
+    def from_bytes(cls, data: bytes, with_keys: bool = True) -> Fingerprint:
+        """The fingerprint `to_bytes` wrote; `with_keys=False` leaves `band_keys` empty (computing
+        them is most of the cost), for a pair already known to share a band (`judge_banded`)."""
         (version, kind, npid, t, exact, nurl, url, nsig, shingles, length, *sizes) = struct.unpack_from(_HEAD, data)
         if version != FORMAT:
             raise ValueError(f"unknown fingerprint format {version}")
@@ -242,7 +244,7 @@ class Fingerprint:
             parts.append(tuple(sets[start : start + size]))
             start += size
         fp = cls(pid, t, "article" if kind == 0 else "short", exact, url[:nurl], sig, shingles, *parts, length)
-        return fp.with_keys()
+        return fp.with_keys() if with_keys else fp
 
     def with_keys(self) -> Fingerprint:
         """The same fingerprint with its band keys computed (see `band_keys_of`)."""
@@ -251,6 +253,16 @@ class Fingerprint:
 
 _FIELDS = list(Fingerprint.__dataclass_fields__)
 _HEAD = "<BBHq8sB8sHIIHHBBBBB"  # format, kind, len(page_id), event time, exact, url, sizes and counts
+_HEAD_SIZE = struct.calcsize(_HEAD)
+_IDENTITY = struct.Struct("<BBHq")  # the head's first fields: format, kind, len(page_id), event time
+
+
+def identity_of(data: bytes) -> tuple[str, int]:
+    """(page_id, event time in ms) of a serialised fingerprint, without decoding the rest."""
+    version, _, npid, t = _IDENTITY.unpack_from(data)
+    if version != FORMAT:
+        raise ValueError(f"unknown fingerprint format {version}")
+    return data[_HEAD_SIZE:_HEAD_SIZE + npid].decode(), t
 
 
 def band_keys_of(fp: Fingerprint) -> list[str]:

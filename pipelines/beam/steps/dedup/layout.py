@@ -1,7 +1,7 @@
 """The savepoint layout of the dedup steps: what a restored streaming job must find where it left it.
 
 A runner restores keyed state by step label, state cell name and timer name, and the steps decode
-each cell by its format byte (records.py). Changing any of these, the bucket shard count or the
+each cell by its format byte (records.py). Changing any of these, the Index partition count or the
 fingerprint format breaks savepoints: a streaming job must then start fresh, and the README's
 upgrade section must say so. tests/test_dedup_layout.py pins this constant and checks it against
 the code.
@@ -17,9 +17,9 @@ taken before the envelope existed never hold it and restore unchanged: it is not
 This is the layout of the streaming job on Flink, which fires early (provisional stories): its
 decision and story steps run EarlyAssignFn and EarlyStoriesFn. With early firing off
 (`--provisional-settle-ms 0`) they run AssignFn and StoriesFn, under the labels
-`Assign/State/ParDo(AssignFn)` and `Stories/State/ParDo(StoriesFn)`, without the `provisional` and
-`pending` cells and the `settle` timer: switching early firing on or off moves their state, so
-start fresh.
+`Assign/State/ParDo(AssignFn)` and `Stories/State/ParDo(StoriesFn)`, without the `edges`,
+`provisional` and `pending` cells and the `settle` timer: switching early firing on or off moves
+their state, so start fresh.
 """
 
 from __future__ import annotations
@@ -33,20 +33,15 @@ class StepLayout(NamedTuple):
 
 
 SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
-    "Buckets/State": StepLayout(
-        cells={"entries": (("BucketEntry", 0x41),), "next_expiry": (("Deadline", 0x42),)},
-        timers=("expire",)),
-    "Candidates/State": StepLayout(
-        cells={"candidates": (("CandidatesState", 0x43), ("Fingerprint", 2))},
-        timers=("expire",)),
-    "Verify/State": StepLayout(
-        cells={"verify": (("VerifyState", 0x44), ("Fingerprint", 2)),
-               "pending": (("Probe", 0x25), ("Fingerprint", 2))},
-        timers=("expire",)),
+    "Index/State": StepLayout(
+        cells={"residents": (("ResidentEntry", 0x49), ("Fingerprint", 2)),
+               "pending": (("PendingProbe", 0x4A), ("IndexProbe", 0x31), ("Fingerprint", 2)),
+               "mark": (("IndexMark", 0x4B),)},
+        timers=("decide", "sweep")),
     "Assign/State/ParDo(EarlyAssignFn)": StepLayout(
-        cells={"self": (("NewDocument", 0x27),), "edges": (("Edge", 0x26),),
-               "provisional": (("ProvisionalChoice", 0x48),)},
-        timers=("decide", "gc", "settle")),
+        cells={"self": (("NewDocument", 0x27),), "reports": (("Report", 0x32),),
+               "edges": (("Edge", 0x26),), "provisional": (("ProvisionalChoice", 0x48),)},
+        timers=("gc", "settle")),
     "Stories/State/ParDo(EarlyStoriesFn)": StepLayout(
         cells={"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
         timers=("expire",)),
@@ -58,4 +53,7 @@ SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
         timers=("expire",)),
 }
 
-BUCKET_SHARDS = 4096  # band keys are spread over this many Buckets keys (candidates.bucket_tags)
+# Index keys that share the similarity index (index.py): a document is filed in one of them and
+# judged in each. More partitions spread the index over more workers; each adds a message and a
+# report per document.
+INDEX_PARTITIONS = 4

@@ -8,10 +8,9 @@ for a state cell it also breaks savepoints (layout.py lists them; its test says 
 
 Messages (key → record), in the order of the DAG in transform.py:
 
-  Fingerprint → Buckets       shard        BandFiling
-  Fingerprint → Candidates    page_id      NewcomerFingerprint     Buckets → Candidates  Residents
-  Fingerprint → Verify        page_id      OwnFingerprint          Candidates → Verify   Probe
-  Fingerprint → Assign        page_id      NewDocument             Verify → Assign       Edge
+  Fingerprint → Index         partition    IndexProbe (one to every partition)
+  Fingerprint → Assign        page_id      NewDocument
+  Index → Assign              page_id      Report (final), Edge (early firing only)
   Assign → Stories            story_id     Member, FounderJoined, ProvisionalMember, Withdraw
   Assign → ResolveLinks       page_id      OwnStory, Pair, Item
   links → FirstLinkOnly       link key     LinkMessage
@@ -22,9 +21,9 @@ wraps the NewDocument of such a document and Assign every message its decision s
 triggers travels marked in its dict (`warm_up_link`), which stories.keyed_link turns into the
 envelope. A step takes a marked message into its state as usual and writes nothing it triggers.
 
-Cell values: BucketEntry, Deadline, CandidatesState, VerifyState, StoryState, PendingState,
+Cell values: ResidentEntry, PendingProbe, IndexMark, Deadline, StoryState, PendingState,
 ProvisionalChoice, ResolveState; the
-bags of parked messages (Verify's probes, Assign's edges, ResolveLinks' pairs and items) and
+bags of parked messages (Assign's reports and edges, ResolveLinks' pairs and items) and
 Assign's document cell keep the message as it arrived (with its WARM_UP envelope, if any).
 """
 
@@ -37,6 +36,7 @@ from typing import Any, NamedTuple
 from pipelines.beam.steps.dedup.codec import (
     F64,
     I64,
+    U16,
     U32,
     FormatError,
     check_format,
@@ -56,7 +56,7 @@ from pipelines.beam.steps.dedup.codec import (
 from pipelines.core.dead_letters import REPLAYED_ARTICLE_KEY
 from pipelines.core.dedup.stories import FINAL
 
-TAG_BYTES = 8  # a band's tag in the Buckets state (see candidates.bucket_tags)
+TAG_BYTES = 8  # a link's tag in ResolveLinks' state (ResolveState.linked)
 
 # ---------------------------------------------------------------------------------------------
 # Documents: the fields a story record needs of a member, plus what an item of a related-news
@@ -116,113 +116,13 @@ def _read_document(data: bytes, pos: int) -> tuple[Document, int]:
 # ---------------------------------------------------------------------------------------------
 # Messages
 
-_FILING = struct.Struct(">BqIB")  # format, event time (ms), arrival (s), number of tags
-
-
-class BandFiling(NamedTuple):
-    """Files a document under its bands in one Buckets shard. Layout: format, event time (i64
-    ms), arrival (u32 s, rounded up; for expiry only), tag count (u8), the 8-byte tags, page id."""
-
-    tags: bytes
-    event_time_ms: int
-    arrival_s: int
-    page_id: str
-
-    FORMAT = 0x21
-
-    def encode(self) -> bytes:
-        return self.encode_per_shard({"": self.tags}, self.event_time_ms, self.arrival_s, self.page_id)[0][1]
-
-    @classmethod
-    def encode_per_shard(cls, tags_by_shard: Mapping[str, bytes], event_time_ms: int, arrival_s: int,
-                         page_id: str) -> list[tuple[str, bytes]]:
-        """(shard, encoded filing) for each shard a document is filed in (the page id packed once)."""
-        packed_id = pack_id(page_id)
-        return [(shard, _FILING.pack(cls.FORMAT, event_time_ms, arrival_s, len(tags) // TAG_BYTES) + tags + packed_id)
-                for shard, tags in tags_by_shard.items()]
-
-    @classmethod
-    def decode(cls, data: bytes) -> BandFiling:
-        check_format(data, cls.FORMAT, cls.__name__)
-        _, t, arrival_s, count = _FILING.unpack_from(data)
-        end = _FILING.size + count * TAG_BYTES
-        return cls(data[_FILING.size:end], t, arrival_s, read_id(data, end)[0])
-
-
-class Residents(NamedTuple):
-    """Buckets → the newcomer's Candidates key: residents within the horizon that share one of its
-    bands. Layout: format, the page ids (an id list: `_pack_ids`)."""
-
-    page_ids: tuple[str, ...]
-
-    FORMAT = 0x22
-
-    def encode(self) -> bytes:
-        return bytes((self.FORMAT,)) + _pack_ids(self.page_ids)
-
-    @classmethod
-    def decode(cls, data: bytes) -> Residents:
-        check_format(data, cls.FORMAT, cls.__name__)
-        return cls(tuple(_read_ids(data, 1)[0]))
-
-
-class _FingerprintMessage(NamedTuple):
-    fingerprint: bytes  # Fingerprint.to_bytes(): versioned by pipelines.core.dedup.signature.FORMAT
-
-
-class NewcomerFingerprint(_FingerprintMessage):
-    """Fingerprint → Candidates: the newcomer's fingerprint, to be sent to each of its residents.
-    Layout: format, the fingerprint's bytes."""
-
-    __slots__ = ()
-    FORMAT = 0x23
-
-    def encode(self) -> bytes:
-        return bytes((self.FORMAT,)) + self.fingerprint
-
-    @classmethod
-    def decode(cls, data: bytes) -> NewcomerFingerprint:
-        check_format(data, cls.FORMAT, cls.__name__)
-        return cls(data[1:])
-
-
-class OwnFingerprint(_FingerprintMessage):
-    """Fingerprint → Verify: the document's own fingerprint, which probes are judged against."""
-
-    __slots__ = ()
-    FORMAT = 0x24
-
-    def encode(self) -> bytes:
-        return bytes((self.FORMAT,)) + self.fingerprint
-
-    @classmethod
-    def decode(cls, data: bytes) -> OwnFingerprint:
-        check_format(data, cls.FORMAT, cls.__name__)
-        return cls(data[1:])
-
-
-class Probe(_FingerprintMessage):
-    """Candidates → a resident's Verify key: a newcomer's fingerprint to judge against its own."""
-
-    __slots__ = ()
-    FORMAT = 0x25
-
-    def encode(self) -> bytes:
-        return bytes((self.FORMAT,)) + self.fingerprint
-
-    @classmethod
-    def decode(cls, data: bytes) -> Probe:
-        check_format(data, cls.FORMAT, cls.__name__)
-        return cls(data[1:])
-
-
 _EDGE = struct.Struct(">Bqd")  # format, senior's event time (ms), score
 
 
 class Edge(NamedTuple):
-    """Verify → the junior document's Assign key: a senior document judged a duplicate of it or
-    related to it. Layout: format, senior event time (i64 ms), score (f64), senior page id,
-    label, rule (short texts)."""
+    """A senior document judged a duplicate of the junior or related to it, for the junior's Assign
+    key: inside a Report (final), or alone from an Index partition's early judging. Layout: format,
+    senior event time (i64 ms), score (f64), senior page id, label, rule (short texts)."""
 
     senior_time_ms: int
     senior: str
@@ -244,6 +144,68 @@ class Edge(NamedTuple):
         label, pos = read_short_text(data, pos)
         rule, _ = read_short_text(data, pos)
         return cls(t, senior, label, score, rule)
+
+
+_PROBE = struct.Struct(">BIH")  # format, arrival (s), number of band tags
+_TAG = struct.Struct(">Q")
+
+
+class IndexProbe(NamedTuple):
+    """Fingerprint → every Index partition: a newcomer, to be judged against the partition's
+    residents (and filed in its home partition). Layout: format, arrival (u32 s, rounded up; for
+    expiry only), tag count (u16), its band tags (u64 each, sorted), the fingerprint's bytes to
+    the end. The tags travel with it so that a partition finds candidates without decoding it."""
+
+    arrival_s: int
+    tags: tuple[int, ...]
+    fingerprint: bytes  # Fingerprint.to_bytes(): versioned by pipelines.core.dedup.signature.FORMAT
+
+    FORMAT = 0x31
+
+    def encode(self) -> bytes:
+        return (_PROBE.pack(self.FORMAT, self.arrival_s, len(self.tags))
+                + struct.pack(f">{len(self.tags)}Q", *self.tags) + self.fingerprint)
+
+    @classmethod
+    def decode(cls, data: bytes) -> IndexProbe:
+        check_format(data, cls.FORMAT, cls.__name__)
+        _, arrival_s, count = _PROBE.unpack_from(data)
+        end = _PROBE.size + count * _TAG.size
+        return cls(arrival_s, struct.unpack_from(f">{count}Q", data, _PROBE.size), data[end:])
+
+
+_REPORT = struct.Struct(">BHH")  # format, partition, number of edges
+
+
+class Report(NamedTuple):
+    """An Index partition → the newcomer's Assign key, once the watermark has passed the newcomer's
+    time plus the allowed lateness: the partition's senior residents within the horizon that were
+    judged a duplicate of it or related to it (maybe none). Assign decides when every partition
+    has reported. Layout: format, partition (u16), edge count (u16), each Edge as u16 length +
+    its bytes."""
+
+    partition: int
+    edges: tuple[Edge, ...]
+
+    FORMAT = 0x32
+
+    def encode(self) -> bytes:
+        parts = [_REPORT.pack(self.FORMAT, self.partition, len(self.edges))]
+        for edge in self.edges:
+            data = edge.encode()
+            parts += (U16.pack(len(data)), data)
+        return b"".join(parts)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Report:
+        check_format(data, cls.FORMAT, cls.__name__)
+        _, partition, count = _REPORT.unpack_from(data)
+        pos, edges = _REPORT.size, []
+        for _ in range(count):
+            (length,) = U16.unpack_from(data, pos)
+            edges.append(Edge.decode(data[pos + 2:pos + 2 + length]))
+            pos += 2 + length
+        return cls(partition, tuple(edges))
 
 
 _TIMED = struct.Struct(">Bq")  # format, a time (ms)
@@ -520,54 +482,80 @@ def decode_one(decoders: Mapping[int, Any], data: bytes, step: str) -> Any:
 # ---------------------------------------------------------------------------------------------
 # State cell values
 
-_ENTRY = struct.Struct(">qI")  # event time (ms), arrival (s)
-_ENTRY_AT = 1 + TAG_BYTES      # where the fields after the tag start
+_RESIDENT = struct.Struct(">BI")  # format, arrival (s)
 
 
-class BucketEntry(NamedTuple):
-    """One element of Buckets' `entries` bag: a resident of one band. Layout: format, the band's
-    8-byte tag, event time (i64 ms), arrival (u32 s), page id: 38 bytes with a pipeline id."""
+class ResidentEntry(NamedTuple):
+    """One element of an Index partition's `residents` bag: a document filed in its home partition.
+    Layout: format, arrival (u32 s), the fingerprint's bytes to the end (its band tags and page id
+    are recomputed from them when a partition's index is rebuilt)."""
 
-    tag: bytes
-    event_time_ms: int
     arrival_s: int
-    page_id: str
+    fingerprint: bytes
 
-    FORMAT = 0x41
-
-    @classmethod
-    def encode_all(cls, filing: BandFiling, tags: Iterable[bytes]) -> list[bytes]:
-        """The entries of `filing` for each of `tags` (the fields after the tag packed once)."""
-        tail = _ENTRY.pack(filing.event_time_ms, filing.arrival_s) + pack_id(filing.page_id)
-        head = bytes((cls.FORMAT,))
-        return [head + tag + tail for tag in tags]
+    FORMAT = 0x49
 
     def encode(self) -> bytes:
-        return self.encode_all(BandFiling(b"", self.event_time_ms, self.arrival_s, self.page_id), [self.tag])[0]
+        return _RESIDENT.pack(self.FORMAT, self.arrival_s) + self.fingerprint
 
     @classmethod
-    def tag_of(cls, entry: bytes) -> bytes:
-        """The entry's band tag (the one field Buckets reads of every entry it scans)."""
-        if entry[0] != cls.FORMAT:
-            check_format(entry, cls.FORMAT, "Buckets entry")
-        return entry[1:_ENTRY_AT]
+    def decode(cls, data: bytes) -> ResidentEntry:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(_RESIDENT.unpack_from(data)[1], data[_RESIDENT.size:])
+
+
+class PendingProbe(NamedTuple):
+    """One element of an Index partition's `pending` bag: a newcomer waiting for the watermark to
+    pass its deadline (its time plus the allowed lateness, µs). Layout: format, deadline (i64 µs),
+    the IndexProbe as it came."""
+
+    deadline_us: int
+    probe: bytes
+
+    FORMAT = 0x4A
+
+    def encode(self) -> bytes:
+        return _TIMED.pack(self.FORMAT, self.deadline_us) + self.probe
 
     @classmethod
-    def arrival_s_of(cls, entry: bytes) -> int:
-        """The entry's arrival (s): what an expiry sweep reads of every entry."""
-        if entry[0] != cls.FORMAT:
-            check_format(entry, cls.FORMAT, "Buckets entry")
-        return U32.unpack_from(entry, _ENTRY_AT + 8)[0]
+    def decode(cls, data: bytes) -> PendingProbe:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(_TIMED.unpack_from(data)[1], data[_TIMED.size:])
+
+
+_MARK = struct.Struct(">B16sQqqI")  # format, instance, bundle, judged through, next sweep, stale
+
+
+class IndexMark(NamedTuple):
+    """An Index partition's `mark` cell: which in-memory copy of the partition is current, and its
+    bookkeeping. `instance` and `bundle` name the DoFn instance and bundle that last changed the
+    partition: an instance uses its in-memory index only while the cell still names it, so a
+    restore, a retried bundle or another worker's change makes it rebuild from the bags.
+    `judged_through_us`: pending probes with a deadline up to this instant were judged (their bag
+    entries are dropped at the next compaction); `sweep_us`: the armed expiry sweep (-1: none);
+    `stale`: judged entries still in the pending bag. Layout: format, 16-byte instance, u64
+    bundle, two i64 µs, u32."""
+
+    instance: bytes
+    bundle: int
+    judged_through_us: int
+    sweep_us: int
+    stale: int
+
+    FORMAT = 0x4B
+
+    def encode(self) -> bytes:
+        return _MARK.pack(self.FORMAT, self.instance, self.bundle, self.judged_through_us, self.sweep_us,
+                          self.stale)
 
     @classmethod
-    def decode(cls, entry: bytes) -> BucketEntry:
-        check_format(entry, cls.FORMAT, "Buckets entry")
-        t, arrival_s = _ENTRY.unpack_from(entry, _ENTRY_AT)
-        return cls(entry[1:_ENTRY_AT], t, arrival_s, read_id(entry, _ENTRY_AT + _ENTRY.size)[0])
+    def decode(cls, data: bytes) -> IndexMark:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(*_MARK.unpack_from(data)[1:])
 
 
 class Deadline(NamedTuple):
-    """A single instant in a cell (µs since the epoch): Buckets' pending sweep, FirstLinkOnly's
+    """A single instant in a cell (µs since the epoch): FirstLinkOnly's
     expiry (0 without expiry; present means the link was seen). Layout: format, i64."""
 
     micros: int
@@ -581,51 +569,6 @@ class Deadline(NamedTuple):
     def decode(cls, data: bytes) -> Deadline:
         check_format(data, cls.FORMAT, cls.__name__)
         return cls(I64.unpack_from(data, 1)[0])
-
-
-class CandidatesState(NamedTuple):
-    """Candidates' cell (key: the newcomer): its fingerprint once it came, the residents it was
-    sent to, and residents that came before the fingerprint. Layout: format, fingerprint (u32
-    length, 0xFFFFFFFF for none), sent (sorted) and waiting (id lists: `_pack_ids`)."""
-
-    fingerprint: bytes | None
-    sent: set[str]
-    waiting: list[str]
-
-    FORMAT = 0x43
-
-    def encode(self) -> bytes:
-        fp = U32.pack(0xFFFFFFFF) if self.fingerprint is None else U32.pack(len(self.fingerprint)) + self.fingerprint
-        return bytes((self.FORMAT,)) + fp + _pack_ids(sorted(self.sent)) + _pack_ids(self.waiting)
-
-    @classmethod
-    def decode(cls, data: bytes) -> CandidatesState:
-        check_format(data, cls.FORMAT, cls.__name__)
-        (length,) = U32.unpack_from(data, 1)
-        fingerprint, pos = (None, 5) if length == 0xFFFFFFFF else (data[5:5 + length], 5 + length)
-        sent, pos = _read_ids(data, pos)
-        waiting, _ = _read_ids(data, pos)
-        return cls(fingerprint, set(sent), waiting)
-
-
-class VerifyState(NamedTuple):
-    """Verify's cell (key: a resident): its own fingerprint (b"" while probes are parked in the
-    `pending` bag until it comes) and the expiry deadline (µs; None without expiry). Layout:
-    format, optional deadline, the fingerprint's bytes to the end."""
-
-    fingerprint: bytes
-    deadline: int | None
-
-    FORMAT = 0x44
-
-    def encode(self) -> bytes:
-        return bytes((self.FORMAT,)) + pack_optional_int(self.deadline) + self.fingerprint
-
-    @classmethod
-    def decode(cls, data: bytes) -> VerifyState:
-        check_format(data, cls.FORMAT, cls.__name__)
-        deadline, pos = read_optional_int(data, 1)
-        return cls(data[pos:], deadline)
 
 
 class StoryState(NamedTuple):
@@ -787,7 +730,7 @@ _ID_SEPARATOR = "\x1f"  # joins the ids of a list (ASCII unit separator; refused
 
 def _pack_ids(ids: Iterable[str]) -> bytes:
     """A list of ids. Layout: count (u32), byte length (u32), the ids' UTF-8 joined by U+001F.
-    Joined and split in C: Candidates reads and rewrites its list on every message."""
+    Joined and split in C."""
     ids = list(ids)
     joined = _ID_SEPARATOR.join(ids)
     if joined.count(_ID_SEPARATOR) != max(len(ids) - 1, 0):

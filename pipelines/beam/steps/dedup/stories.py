@@ -31,6 +31,7 @@ from pipelines.beam.steps.dedup.records import (
     PendingState,
     ProvisionalChoice,
     ProvisionalMember,
+    Report,
     ResolveState,
     StoryState,
     Withdraw,
@@ -62,17 +63,17 @@ EARLY_LINKS = "early_links"  # provisional links and their withdrawals: they byp
 
 
 class AssignFn(beam.DoFn):
-    """Keyed by page_id: collects edges from senior documents and, once the watermark has passed
-    the document's time plus the allowed lateness, names its founder and story (the final firing)."""
+    """Keyed by page_id: collects the Index partitions' reports and, once every partition has
+    reported (each does when the watermark has passed the document's time plus the allowed
+    lateness), names its founder and story (the final firing)."""
 
     SELF = ReadModifyWriteStateSpec("self", coders.BytesCoder())  # NewDocument, as it came (maybe WARM_UP)
-    EDGES = BagStateSpec("edges", coders.BytesCoder())            # Edge, as it came
-    DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)
+    REPORTS = BagStateSpec("reports", coders.BytesCoder())        # Report, as it came
     GC = TimerSpec("gc", TimeDomain.WATERMARK)
-    _TAKES = decoder(NewDocument, Edge)
+    _TAKES = decoder(NewDocument, Report)
 
-    def __init__(self, delay_ms: int, keep_ms: int, expire: bool = True) -> None:
-        self._delay_ms = delay_ms
+    def __init__(self, partitions: int, keep_ms: int, expire: bool = True) -> None:
+        self._partitions = partitions
         self._keep_ms = keep_ms
         self._expire = expire
         self._meter = StateMeter()
@@ -80,57 +81,60 @@ class AssignFn(beam.DoFn):
         self._near = Metrics.counter(NAMESPACE, "dups_near")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, me=beam.DoFn.StateParam(SELF),
-                edges=beam.DoFn.StateParam(EDGES), decide=beam.DoFn.TimerParam(DECIDE),
-                gc=beam.DoFn.TimerParam(GC)):
-        self._take(element, timestamp, me, edges, decide, gc)
-        return ()
+                reports=beam.DoFn.StateParam(REPORTS), gc=beam.DoFn.TimerParam(GC)):
+        _, outputs = self._take(element, timestamp, me, reports, gc, None, None)
+        return outputs
 
-    def _take(self, element, timestamp, me, edges, decide, gc) -> bool:
-        """Keeps a message; True when it is the document itself, arriving for the first time, and not
-        a warm-up document (whose decision writes nothing, so it never fires early)."""
+    def _take(self, element, timestamp, me, reports, gc, edges, choice) -> tuple[bool, list[Any]]:
+        """Keeps a message and decides once the document and every report are in. Returns whether
+        the message is the document itself, arriving for the first time, and not a warm-up
+        document (whose decision writes nothing, so it never fires early); and the outputs."""
         pid, data = element
         warm_up, message = split_warm_up(data)
         kind = message[0] if message else None
+        first = False
         if kind == NewDocument.FORMAT:  # kept as it came, decoded at the decision
-            if me.read() is None:
-                me.write(self._meter.transient(data, pid))
-                decide.set(expire_at(timestamp, self._delay_ms))
-                return not warm_up
-        elif kind == Edge.FORMAT and not warm_up:
+            if me.read() is not None:
+                return False, []
+            me.write(self._meter.transient(data, pid))
+            first = not warm_up
+        elif kind == Report.FORMAT and not warm_up:
+            reports.add(self._meter.transient(data))
+        elif kind == Edge.FORMAT and edges is not None and not warm_up:
             edges.add(self._meter.transient(data))
-            if self._expire and me.read() is None:  # not here yet, or decided: never keep edges for good
-                gc.set(expire_at(timestamp, self._keep_ms))
+            return False, []
         else:
             decode_one(self._TAKES, data, "Assign")  # raises: not a message Assign takes
-        return False
+        if me.read() is None:
+            if self._expire:  # not here yet, or decided: never keep reports for good
+                gc.set(expire_at(timestamp, self._keep_ms))
+            return first, []
+        received = list(reports.read())
+        if len({report[1:3] for report in received}) < self._partitions:  # Report: partition at bytes 1–2
+            return first, []
+        return first, list(self._decide(me, reports, received, edges, choice))
 
     @on_timer(GC)
-    def on_gc(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES)):
+    def on_gc(self, me=beam.DoFn.StateParam(SELF), reports=beam.DoFn.StateParam(REPORTS)):
         if me.read() is None:
-            edges.clear()
+            reports.clear()
 
-    @on_timer(DECIDE)
-    def on_decide(self, me=beam.DoFn.StateParam(SELF), edges=beam.DoFn.StateParam(EDGES)):
-        return self._decide(me, edges, None)
-
-    def _decide(self, me, edges, choice) -> Iterator[Any]:
-        data = me.read()
-        if data is None:
-            return
-        warm_up, data = split_warm_up(data)
+    def _decide(self, me, reports, received, edges, choice) -> Iterator[Any]:
+        warm_up, data = split_warm_up(me.read())
         me.clear()
-        for output in self._fire(NewDocument.decode(data), edges, choice):
+        reports.clear()
+        if edges is not None:
+            edges.clear()
+        judged = [edge for report in received for edge in Report.decode(report).edges]
+        for output in self._fire(NewDocument.decode(data), judged, choice):
             yield _warm_up_output(output) if warm_up else output
 
-    def _fire(self, document: NewDocument, edges, choice) -> Iterator[Any]:
+    def _fire(self, document: NewDocument, judged: list[Edge], choice) -> Iterator[Any]:
         """The final decision on a document: its links and its messages to Stories and ResolveLinks."""
         t, doc = document
         pid = doc.page_id
-        received = list(edges.read())
-        founder, best = _founder(t, pid, received)
-        related = sorted({Edge.decode(e) for e in received})
-        if received:
-            edges.clear()
+        founder, best = _founder(t, pid, judged)
+        related = sorted(set(judged))
         story = story_key(founder[1])
         if choice is not None:
             yield from self._withdraw_if_moved(choice, story, t, doc)
@@ -156,28 +160,33 @@ class AssignFn(beam.DoFn):
 
 class EarlyAssignFn(AssignFn):
     """AssignFn that also fires early (streaming): `settle_ms` of processing time after the document
-    reached this key, it names a provisional founder from the edges that came by then and sends the
-    document to that story as provisional; a more senior duplicate arriving later moves it (fires
-    again); the final firing withdraws it from its provisional story when the final story differs.
-    A separate class because a processing-time timer anywhere in a pipeline makes Beam's
-    DirectRunner leave the FnApiRunner for its legacy runner."""
+    reached this key, it names a provisional founder from the edges the Index partitions' early
+    judging sent by then, and sends the document to that story as provisional; a more senior
+    duplicate arriving later moves it (fires again); the final firing withdraws it from its
+    provisional story when the final story differs. A separate class because a processing-time
+    timer anywhere in a pipeline makes Beam's DirectRunner leave the FnApiRunner for its legacy
+    runner."""
 
+    EDGES = BagStateSpec("edges", coders.BytesCoder())  # Edge of the early judging, as it came
     CHOICE = ReadModifyWriteStateSpec("provisional", coders.BytesCoder())  # ProvisionalChoice
     SETTLE = TimerSpec("settle", TimeDomain.REAL_TIME)
-    DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)  # AssignFn's timer; a spec holds one callback
+    GC = TimerSpec("gc", TimeDomain.WATERMARK)  # AssignFn's timer; a spec holds one callback
+    _TAKES = decoder(NewDocument, Report, Edge)
 
-    def __init__(self, delay_ms: int, keep_ms: int, expire: bool, settle_ms: int) -> None:
-        super().__init__(delay_ms, keep_ms, expire)
+    def __init__(self, partitions: int, keep_ms: int, expire: bool, settle_ms: int) -> None:
+        super().__init__(partitions, keep_ms, expire)
         self._settle_ms = settle_ms
         self._provisional = Metrics.counter(NAMESPACE, "stories_provisional")
         self._withdrawn = Metrics.counter(NAMESPACE, "provisional_withdrawn")
         self._moved = Metrics.counter(NAMESPACE, "provisional_moved")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam, me=beam.DoFn.StateParam(AssignFn.SELF),
-                edges=beam.DoFn.StateParam(AssignFn.EDGES), decide=beam.DoFn.TimerParam(DECIDE),
-                gc=beam.DoFn.TimerParam(AssignFn.GC), settle=beam.DoFn.TimerParam(SETTLE),
+                reports=beam.DoFn.StateParam(AssignFn.REPORTS), gc=beam.DoFn.TimerParam(GC),
+                edges=beam.DoFn.StateParam(EDGES), settle=beam.DoFn.TimerParam(SETTLE),
                 choice=beam.DoFn.StateParam(CHOICE)):
-        if self._take(element, timestamp, me, edges, decide, gc):
+        first, outputs = self._take(element, timestamp, me, reports, gc, edges, choice)
+        yield from outputs
+        if first and not outputs:
             settle.set(Timestamp.now() + Duration(micros=self._settle_ms * 1000))
             return
         data = element[1]
@@ -200,14 +209,14 @@ class EarlyAssignFn(AssignFn):
         yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(doc.page_id, moved, t, doc, PROVISIONAL))
 
     @on_timer(SETTLE)
-    def on_settle(self, me=beam.DoFn.StateParam(AssignFn.SELF), edges=beam.DoFn.StateParam(AssignFn.EDGES),
+    def on_settle(self, me=beam.DoFn.StateParam(AssignFn.SELF), edges=beam.DoFn.StateParam(EDGES),
                   choice=beam.DoFn.StateParam(CHOICE)):
         data = me.read()
         if data is None:  # decided already (the watermark came first, as when catching up)
             return
         t, doc = NewDocument.decode(data)
         pid = doc.page_id
-        founder, best = _founder(t, pid, list(edges.read()))
+        founder, best = _founder(t, pid, [Edge.decode(e) for e in edges.read()])
         story = story_key(founder[1])
         chosen = ProvisionalChoice(story, founder[0], founder[1], best.score if best else 1.0,
                                    best.rule if best else "self")
@@ -217,10 +226,12 @@ class EarlyAssignFn(AssignFn):
         if best is not None:
             yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(pid, chosen, t, doc, PROVISIONAL))
 
-    @on_timer(DECIDE)
-    def on_decide(self, me=beam.DoFn.StateParam(AssignFn.SELF), edges=beam.DoFn.StateParam(AssignFn.EDGES),
-                  choice=beam.DoFn.StateParam(CHOICE)):
-        return self._decide(me, edges, choice)
+    @on_timer(GC)
+    def on_gc(self, me=beam.DoFn.StateParam(AssignFn.SELF), reports=beam.DoFn.StateParam(AssignFn.REPORTS),
+              edges=beam.DoFn.StateParam(EDGES)):
+        if me.read() is None:
+            reports.clear()
+            edges.clear()
 
     def _withdraw_if_moved(self, choice, story: str, t: int, doc: Document) -> Iterator[Any]:
         early = choice.read()
@@ -249,11 +260,11 @@ def _warm_up_output(output: pvalue.TaggedOutput) -> pvalue.TaggedOutput:
     return pvalue.TaggedOutput(output.tag, (key, mark_warm_up(data)))
 
 
-def _founder(t: int, pid: str, received: list[bytes]) -> tuple[tuple[int, str], Edge | None]:
+def _founder(t: int, pid: str, received: Iterable[Edge]) -> tuple[tuple[int, str], Edge | None]:
     """The rule's founder from the edges received: the most senior document judged a duplicate,
     else the document itself; and the edge that named it (None for the document itself)."""
     founder, best = (t, pid), None
-    for edge in sorted({Edge.decode(e) for e in received}):
+    for edge in sorted(set(received)):
         if edge.label == "duplicate" and (edge.senior_time_ms, edge.senior) < founder:
             founder, best = (edge.senior_time_ms, edge.senior), edge
     return founder, best

@@ -1,0 +1,35 @@
+"""The in-memory band index (pipelines/core/dedup/band_index.py): the candidates of the story rule."""
+
+from __future__ import annotations
+
+from pipelines.core.dedup.band_index import BandIndex, Resident, band_tag, band_tags
+
+HOUR = 3600_000
+
+
+def _index(*residents: Resident) -> BandIndex:
+    index = BandIndex()
+    for resident in residents:
+        assert index.add(resident)
+    return index
+
+
+def test_seniors_share_a_band_come_first_in_seniority_and_lie_within_the_horizon():
+    index = _index(Resident("a", 0, 0, (1, 2)), Resident("b", 10 * HOUR, 0, (2,)), Resident("c", 10 * HOUR, 0, (3,)),
+                   Resident("z", 20 * HOUR, 0, (1,)), Resident("old", -20 * HOUR, 0, (1,)))
+    found = index.seniors((1, 2), 20 * HOUR, "y", 48 * HOUR)
+    assert [r.page_id for r in found] == ["old", "a", "b"], "c shares no band; z is junior (same time, later id)"
+    assert [r.page_id for r in index.seniors((1, 2), 20 * HOUR, "y", 24 * HOUR)] == ["a", "b"], "old is too old"
+    assert [r.page_id for r in index.near((1,), 0, "a", 24 * HOUR)] == ["old", "z"], "either side, never itself"
+
+
+def test_a_document_is_filed_once_and_expires_by_arrival():
+    index = _index(Resident("a", 0, 1_000, (1,)), Resident("b", 0, 5_000, (1,)))
+    assert not index.add(Resident("a", 0, 9_000, (1, 2))), "a replay files nothing"
+    assert index.expire(5_000) == ["a"] and "a" not in index and len(index) == 1
+    assert [r.page_id for r in index.sharing((1,), "x")] == ["b"]
+
+
+def test_tags_are_stable_and_dedupe_equal_keys():
+    assert band_tag("x:00ff") == 0xcb2968c455fe4bac  # BLAKE2b, the same in every process and release
+    assert band_tags(["b0:01", "t1:02", "b0:01"]) == tuple(sorted({band_tag("b0:01"), band_tag("t1:02")}))
