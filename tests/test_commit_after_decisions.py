@@ -8,15 +8,15 @@ import pytest
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.utils.timestamp import Timestamp
 
-from pipelines.beam.steps.commit import CommitAfterDecisions, KafkaOffsets, decision_due
+from pipelines.beam.steps.commit import CommitAfterDecisions, KafkaOffsets, decision_due, joined_ranges
 from pipelines.core.progress import (
     STATE_LIFETIMES_REPLAYED,
     Frontier,
     ReadRange,
     ReplayWindow,
     advance,
+    decode_ranges,
     replay_since_ms,
-    split_due,
 )
 from pipelines.core.records import KafkaRecord
 
@@ -41,10 +41,12 @@ def test_ranges_behind_the_frontier_are_dropped_and_a_frontier_inside_a_range_mo
     assert advance(Frontier(10), [(8, 12)]) == Frontier(13)
 
 
-def test_records_are_done_once_the_watermark_is_past_their_due_time():
+def test_a_gate_window_of_ranges_round_trips_and_a_cut_run_is_refused():
     entries = [ReadRange(0, 0, 100), ReadRange(1, 1, 200), ReadRange(2, 2, 150)]
-    done, waiting = split_due(entries, 151)
-    assert done == [ReadRange(0, 0, 100), ReadRange(2, 2, 150)] and waiting == [ReadRange(1, 1, 200)]
+    partition, data = joined_ranges(("3", [e.encode() for e in entries]))
+    assert partition == "3" and sorted(decode_ranges(data)) == sorted(entries)
+    with pytest.raises(ValueError):
+        decode_ranges(data[:-1])
 
 
 def test_frontier_and_range_layouts_round_trip_and_refuse_other_bytes():

@@ -96,12 +96,12 @@ def advance(frontier: Frontier, finished: Iterable[tuple[int, int]]) -> Frontier
     return Frontier(offset, tuple(r for r in waiting if r[1] >= offset))
 
 
-def split_due(pending: Iterable[ReadRange], watermark_ms: int) -> tuple[list[ReadRange], list[ReadRange]]:
-    """(done, still pending) once the watermark stands at `watermark_ms`."""
-    done, waiting = [], []
-    for entry in pending:
-        (done if entry.due_ms < watermark_ms else waiting).append(entry)
-    return done, waiting
+def decode_ranges(data: bytes) -> list[ReadRange]:
+    """ReadRange layouts back to back (beam/steps/commit.py joins a gate window's ranges so)."""
+    size = ReadRange._LAYOUT.size
+    if len(data) % size:
+        raise ValueError(f"not a run of ReadRange layouts ({size} bytes each): {len(data)} bytes")
+    return [ReadRange.decode(data[i:i + size]) for i in range(0, len(data), size)]
 
 
 class ReplayWindow(NamedTuple):
