@@ -27,7 +27,19 @@ def test_a_document_is_filed_once_and_expires_by_arrival():
     index = _index(Resident("a", 0, 1_000, (1,)), Resident("b", 0, 5_000, (1,)))
     assert not index.add(Resident("a", 0, 9_000, (1, 2))), "a replay files nothing"
     assert index.expire(5_000) == ["a"] and "a" not in index and len(index) == 1
-    assert [r.page_id for r in index.sharing((1,), "x")] == ["b"]
+    assert [r.page_id for r in index.near((1,), 0, "x", HOUR)] == ["b"]
+
+
+def test_documents_filed_out_of_time_order_are_found_as_if_filed_in_order():
+    times = [30, 5, 47, 0, 12, 60, 12]
+    residents = [Resident(f"d{i}", t * HOUR, 0, (7,)) for i, t in enumerate(times)]
+    shuffled, ordered = _index(*residents), _index(*sorted(residents, key=lambda r: r.seniority))
+    for probe in residents:
+        for look in (shuffled, ordered):
+            expected = sorted((r for r in residents if probe.event_time_ms - 24 * HOUR <= r.event_time_ms
+                               and r.seniority < probe.seniority), key=lambda r: r.seniority)
+            assert look.seniors((7,), probe.event_time_ms, probe.page_id, 24 * HOUR) == expected
+    assert [r.page_id for r in shuffled.near((7,), 12 * HOUR, "d4", 12 * HOUR)] == ["d3", "d1", "d6"]
 
 
 def test_tags_are_stable_and_dedupe_equal_keys():

@@ -12,6 +12,7 @@ fingerprints anyway.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -47,12 +48,14 @@ def _seniority(resident: Resident) -> tuple[int, str]:
 
 
 class BandIndex:
-    """Residents by band tag. `seniors` is what the rule's final decision reads (documents senior
-    to the newcomer within the horizon); `near` what an early firing reads (either side)."""
+    """Residents by band tag, each tag's residents in seniority order, so that a lookup reads only
+    the residents within the horizon of the newcomer however many the index holds (a bounded run
+    never expires any). `seniors` is what the rule's final decision reads (documents senior to the
+    newcomer within the horizon); `near` what an early firing reads (either side)."""
 
     def __init__(self) -> None:
         self.residents: dict[str, Resident] = {}
-        self._by_tag: dict[int, list[str]] = {}
+        self._by_tag: dict[int, list[tuple[int, str]]] = {}
 
     def __len__(self) -> int:
         return len(self.residents)
@@ -65,42 +68,37 @@ class BandIndex:
         if resident.page_id in self.residents:
             return False
         self.residents[resident.page_id] = resident
+        entry = resident.seniority
         for tag in resident.tags:
             bucket = self._by_tag.get(tag)
             if bucket is None:
-                self._by_tag[tag] = [resident.page_id]
+                self._by_tag[tag] = [entry]
+            elif bucket[-1] < entry:  # documents mostly come in time order
+                bucket.append(entry)
             else:
-                bucket.append(resident.page_id)
+                insort(bucket, entry)
         return True
 
-    def _sharing(self, tags: Iterable[int], page_id: str) -> set[str]:
+    def _between(self, tags: Iterable[int], low: tuple[int, str], high: tuple[int, str],
+                 page_id: str) -> list[Resident]:
+        """Residents other than `page_id` sharing one of `tags`, with low ≤ seniority < high, in
+        seniority order."""
         found: set[str] = set()
         for tag in tags:
             bucket = self._by_tag.get(tag)
             if bucket:
-                found.update(bucket)
+                found.update(pid for _, pid in bucket[bisect_left(bucket, low):bisect_left(bucket, high)])
         found.discard(page_id)
-        return found
-
-    def sharing(self, tags: Iterable[int], page_id: str) -> list[Resident]:
-        """Residents other than `page_id` that share at least one of `tags`, in seniority order."""
-        return sorted(map(self.residents.__getitem__, self._sharing(tags, page_id)), key=_seniority)
+        return sorted(map(self.residents.__getitem__, found), key=_seniority)
 
     def seniors(self, tags: Iterable[int], event_time_ms: int, page_id: str, horizon_ms: int) -> list[Resident]:
         """Residents senior to the document (event time, then page id) within the horizon before it,
         that share one of its bands: its candidates under the story rule."""
-        me, earliest = (event_time_ms, page_id), event_time_ms - horizon_ms
-        found = [r for r in map(self.residents.__getitem__, self._sharing(tags, page_id))
-                 if r.event_time_ms >= earliest and (r.event_time_ms, r.page_id) < me]
-        found.sort(key=_seniority)
-        return found
+        return self._between(tags, (event_time_ms - horizon_ms, ""), (event_time_ms, page_id), page_id)
 
     def near(self, tags: Iterable[int], event_time_ms: int, page_id: str, horizon_ms: int) -> list[Resident]:
         """Residents within the horizon on either side that share one of the document's bands."""
-        found = [r for r in map(self.residents.__getitem__, self._sharing(tags, page_id))
-                 if abs(event_time_ms - r.event_time_ms) <= horizon_ms]
-        found.sort(key=_seniority)
-        return found
+        return self._between(tags, (event_time_ms - horizon_ms, ""), (event_time_ms + horizon_ms + 1, ""), page_id)
 
     def expire(self, arrived_before_ms: int) -> list[str]:
         """Drops residents that arrived before `arrived_before_ms`; returns their page ids."""
@@ -109,7 +107,7 @@ class BandIndex:
             for pid in gone:
                 del self.residents[pid]
             self._by_tag = {}
-            for resident in self.residents.values():
+            for resident in sorted(self.residents.values(), key=_seniority):
                 for tag in resident.tags:
-                    self._by_tag.setdefault(tag, []).append(resident.page_id)
+                    self._by_tag.setdefault(tag, []).append(resident.seniority)
         return gone
