@@ -63,8 +63,9 @@ def test_frontier_and_range_layouts_round_trip_and_refuse_other_bytes():
 def test_a_late_record_is_due_one_lateness_after_the_watermark_it_trailed():
     on_time = KafkaRecord("t", 0, 4, None, b"", 50_000, (), 0, read_from=3)
     late = on_time._replace(offset=5, read_from=5, timestamp_ms=20_000, behind_ms=30_000)
-    assert ReadRange.decode(decision_due(on_time, LATENESS_MS)[1]).due_ms == 60_000
-    assert ReadRange.decode(decision_due(late, LATENESS_MS)[1]).due_ms == 60_000
+    for record in (on_time, late):
+        due = decision_due(record, LATENESS_MS)
+        assert ReadRange.decode(due.value[1]).due_ms == 60_000 and due.timestamp == Timestamp.of(60)
 
 
 def test_the_replay_starts_three_state_lifetimes_and_two_latenesses_before_the_oldest_partition():

@@ -76,17 +76,13 @@ class KafkaOffsets:
             self._consumer = None
 
 
-def decision_due(record: KafkaRecord, allowed_lateness_ms: int) -> tuple[str, bytes]:
-    """A raw record as the frontier's message: keyed by partition, due when its decision is written."""
+def decision_due(record: KafkaRecord, allowed_lateness_ms: int) -> TimestampedValue:
+    """A raw record as the frontier's message: keyed by partition, stamped at the time its decision
+    is written (the time the gate's windows count)."""
     due_ms = record.timestamp_ms + record.behind_ms + allowed_lateness_ms
     read_from = record.read_from if record.read_from is not None else record.offset
-    return str(record.partition), ReadRange(read_from, record.offset, due_ms).encode()
-
-
-def stamped_at_due(record: KafkaRecord, allowed_lateness_ms: int) -> TimestampedValue:
-    """decision_due's message at its due time, the time the gate's windows count."""
-    keyed = decision_due(record, allowed_lateness_ms)
-    return TimestampedValue(keyed, Timestamp(micros=ReadRange.decode(keyed[1]).due_ms * 1000))
+    message = str(record.partition), ReadRange(read_from, record.offset, due_ms).encode()
+    return TimestampedValue(message, Timestamp(micros=due_ms * 1000))
 
 
 def joined_ranges(group: tuple[str, Iterable[bytes]]) -> tuple[str, bytes]:
@@ -183,7 +179,7 @@ class CommitAfterDecisions(beam.PTransform):
     def expand(self, inputs):
         records, *written = inputs
         lateness = self._lateness
-        due = records | "StampAtDue" >> beam.Map(stamped_at_due, lateness).with_output_types(KEYED)
+        due = records | "StampAtDue" >> beam.Map(decision_due, lateness).with_output_types(KEYED)
         sinks = tuple(pcoll | f"Sink{index}" >> beam.FlatMap(_nothing).with_output_types(KEYED)
                       for index, pcoll in enumerate(written))
         # No allowed lateness on the gate (Prism 2.62 refuses one): a range is never behind the
