@@ -28,6 +28,15 @@ def test_bounded_flink_has_no_checkpointing_so_the_job_ends_with_its_input():
     assert int(streaming["checkpointing_interval"]) > 0 and streaming["finish_bundle_before_checkpointing"]
 
 
+def test_streaming_flink_closes_bundles_quickly_and_bounded_flink_keeps_large_ones():
+    # Flink hands a step its input, and passes its output on, when a bundle closes: each hop of a
+    # streaming job waits up to this long.
+    assert int(_options(runner="FlinkRunner", mode="streaming")[2]["max_bundle_time_mills"]) <= 100
+    assert "max_bundle_time_mills" not in _options(runner="FlinkRunner")[2]
+    mine = _options(runner="FlinkRunner", mode="streaming", extra_beam_args=["--max_bundle_time_mills=500"])[2]
+    assert int(mine["max_bundle_time_mills"]) == 500
+
+
 def test_user_beam_args_win_over_our_defaults():
     _, worker, _ = _options(runner="FlinkRunner", extra_beam_args=["--max_cache_memory_usage_mb=64"])
     assert worker.max_cache_memory_usage_mb == 64

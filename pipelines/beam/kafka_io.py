@@ -44,6 +44,8 @@ LOG = logging.getLogger(__name__)
 # How long a streaming read waits for an unreachable broker before it fails the job (the runner
 # would otherwise sit silently on a dead input forever). NEWSBEAM_MAX_KAFKA_OUTAGE_S overrides it.
 MAX_OUTAGE_SECONDS = 15 * 60
+# How soon a reader that found nothing new polls again: the most a record arriving then waits.
+CAUGHT_UP_REPOLL_S = 0.1
 PROBE_TIMEOUT_MS = 5_000  # one ask for the end offsets: an answer, or the broker counts as unreachable
 OUTAGE_BACKOFF_S = (1, 2, 4, 8, 15)  # between tries while the broker is unreachable; the last repeats
 
@@ -302,7 +304,13 @@ class _ReadSlices(beam.DoFn):
                     return
                 continue
             caught_up = False
-            if not batch:
+            if batch:
+                # The fetch that brought the batch also reported the partition's end: a reader that
+                # reached it hands its records on now (a bundle's outputs move on only when it
+                # ends); one with a backlog keeps reading in large bundles.
+                end = consumer.highwater(tp)
+                caught_up = end is not None and position >= end
+            else:
                 # Only the broker's own answer says the partition is caught up: an empty poll is
                 # also what a lost broker looks like, and moving the watermark to the wall clock
                 # then would make every record written during the outage late.
@@ -320,7 +328,7 @@ class _ReadSlices(beam.DoFn):
                     watermark.set_watermark(idle_mark)
             if caught_up or emitted >= self._max_records or time.monotonic() - started >= self._max_seconds:
                 self._commit_later(finalizer, element.topic, element.partition, next_offset)
-                tracker.defer_remainder(Duration.of(1 if caught_up else 0))
+                tracker.defer_remainder(Duration.of(CAUGHT_UP_REPOLL_S if caught_up and not batch else 0))
                 return
 
     def _wait_for_broker(self, element: PartitionSlice, tracker, finalizer, next_offset: int, exc: Exception) -> None:

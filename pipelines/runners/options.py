@@ -10,6 +10,7 @@ from pipelines.config import RUNNERS, JobSettings
 
 LOG = logging.getLogger(__name__)
 FLINK_CHECKPOINT_MS = 10_000  # default checkpoint interval of Flink streaming runs
+FLINK_STREAMING_BUNDLE_MS = 100  # longest Flink bundle in streaming (Flink's own default: 1,000)
 STREAMING_JOB_SERVER_TIMEOUT_S = 10 * 365 * 24 * 3600  # a streaming job runs until it is cancelled
 
 
@@ -62,6 +63,10 @@ def beam_options(job: JobSettings) -> PipelineOptions:
             if not _given(job, "--checkpointing_interval"):
                 # Flink finalizes bundles (and so commits Kafka offsets) when a checkpoint completes.
                 args.append(f"--checkpointing_interval={FLINK_CHECKPOINT_MS}")
+            if not _given(job, "--max_bundle_time_mills"):
+                # Every hop between steps waits for the bundle on the runner's side to close: Flink
+                # hands a step its input, and passes its output on, only then.
+                args.append(f"--max_bundle_time_mills={FLINK_STREAMING_BUNDLE_MS}")
             # Otherwise a bundle open at a checkpoint keeps its outputs buffered until the step's
             # next input: the read planner gets one input ever, so its partitions never reached the
             # reader (docs/decisions.md). It also flushes the Kafka writers before the barrier, so
