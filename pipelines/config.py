@@ -68,7 +68,7 @@ RUNNERS = ("DirectRunner", "PrismRunner", "FlinkRunner")
 SDK_STATE_CACHE_MB = 256  # Beam 2.62 ships it off: each state read is then a round trip to the runner
 
 
-DEFAULT_SETTLE_MS = 500  # how long the early firing waits for a newcomer's candidate pairs
+DEFAULT_SETTLE_MS = 500  # the longest the early firing waits for the Index partitions' answers
 
 
 @dataclass

@@ -20,7 +20,7 @@ PINNED = {
                      "pending": (("PendingProbe", 0x4A), ("IndexProbe", 0x31), ("Fingerprint", 2)),
                      "mark": (("IndexMark", 0x4B),)}, ("decide", "sweep")),
     "Assign/State/ParDo(EarlyAssignFn)": ({"self": (("NewDocument", 0x27),), "reports": (("Report", 0x32),),
-                                           "edges": (("Edge", 0x26),),
+                                           "edges": (("Edge", 0x26), ("EarlyReport", 0x33)),
                                            "provisional": (("ProvisionalChoice", 0x48),)}, ("gc", "settle")),
     "Stories/State/ParDo(EarlyStoriesFn)": ({"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},
                                        ("expire",)),
@@ -70,4 +70,4 @@ def test_every_format_in_the_layout_is_the_one_the_records_write():
 def test_format_bytes_name_one_record_each():
     formats = [record.FORMAT for record in vars(records).values()
                if isinstance(record, type) and isinstance(getattr(record, "FORMAT", None), int)]
-    assert len(formats) == len(set(formats)) == 20
+    assert len(formats) == len(set(formats)) == 21

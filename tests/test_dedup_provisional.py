@@ -275,3 +275,60 @@ def test_a_more_senior_duplicate_arriving_after_the_early_firing_moves_the_docum
     # The final firing agrees with the moved placement: nothing to withdraw.
     final = _final_firing(fn, me, edges, choice)
     assert Withdraw.FORMAT not in {fmt for _, fmt in _stories(final)}
+
+
+def _assign_awaiting(partitions: int):
+    """EarlyAssignFn's key for the copy (`partitions` Index partitions), its document just arrived."""
+    from pipelines.beam.steps.dedup.records import NewDocument
+    from pipelines.beam.steps.dedup.stories import EarlyAssignFn
+
+    t0, _, copy = _copies()
+    fn = EarlyAssignFn(partitions, 10_000, True, 500)
+    me, edges, choice, settle = _Cell(), _Bag(), _Cell(), _Timer()
+    send = lambda data: list(fn.process(("copy", data), timestamp=Timestamp(t0 // 1000), me=me,  # noqa: E731
+                                        reports=_Bag(), gc=_Timer(), edges=edges, settle=settle, choice=choice))
+    assert send(NewDocument(t0, _doc(copy)).encode()) == [], "no partition has answered yet"
+    assert hasattr(settle, "at"), "the settle timer bounds the wait"
+    return fn, me, edges, choice, send
+
+
+def test_the_early_firing_comes_as_soon_as_every_partition_has_answered():
+    from pipelines.beam.steps.dedup.records import EarlyReport, Edge
+
+    fn, me, edges, choice, send = _assign_awaiting(partitions=3)
+    _, senior, _ = _copies()
+    edge = Edge(senior["fetched_at"], "senior", "duplicate", 0.97, "near")
+    assert send(EarlyReport(2, (edge,)).encode()) == []
+    assert send(EarlyReport(0, ()).encode()) == []
+    assert send(EarlyReport(2, ()).encode()) == [], "the same partition twice is still one answer"
+    fired = send(EarlyReport(1, ()).encode())
+    assert _stories(fired) == [(story_key("senior"), ProvisionalMember.FORMAT)]
+    assert [(lk["to_story"], lk["status"]) for lk in _early_links(fired)] == [(story_key("senior"), PROVISIONAL)]
+    assert list(fn.on_settle(me=me, edges=edges, choice=choice)) == [], "fired already: the timer does nothing"
+
+
+def test_an_answer_after_the_settle_timer_with_a_more_senior_duplicate_moves_the_document():
+    from pipelines.beam.steps.dedup.records import EarlyReport, Edge
+
+    fn, me, edges, choice, send = _assign_awaiting(partitions=2)
+    assert send(EarlyReport(0, ()).encode()) == []
+    fired = list(fn.on_settle(me=me, edges=edges, choice=choice))  # partition 1 is slow to answer
+    assert _stories(fired) == [(story_key("copy"), ProvisionalMember.FORMAT)]
+    _, senior, _ = _copies()
+    related = Edge(senior["fetched_at"] - 5, "older", "related", 0.6, "near")
+    duplicate = Edge(senior["fetched_at"], "senior", "duplicate", 0.97, "near")
+    moved = send(EarlyReport(1, (related, duplicate)).encode())
+    assert _stories(moved) == [(story_key("copy"), Withdraw.FORMAT), (story_key("senior"), ProvisionalMember.FORMAT)]
+
+
+def test_a_warm_up_document_never_fires_on_its_answers():
+    from pipelines.beam.steps.dedup.records import EarlyReport, NewDocument, mark_warm_up
+    from pipelines.beam.steps.dedup.stories import EarlyAssignFn
+
+    t0, _, copy = _copies()
+    fn = EarlyAssignFn(1, 10_000, True, 500)
+    me, edges, choice = _Cell(), _Bag(), _Cell()
+    for data in (mark_warm_up(NewDocument(t0, _doc(copy)).encode()), EarlyReport(0, ()).encode()):
+        assert list(fn.process(("copy", data), timestamp=Timestamp(t0 // 1000), me=me, reports=_Bag(), gc=_Timer(),
+                               edges=edges, settle=_Timer(), choice=choice)) == []
+    assert choice.value is None

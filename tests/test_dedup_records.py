@@ -20,6 +20,8 @@ SAMPLES = [
     r.IndexProbe(0, (), b""),
     r.Report(3, (r.Edge(-5, PID, "related", 0.5, "paragraph"), r.Edge(1, "copy", "duplicate", 1.0, "exact"))),
     r.Report(0, ()),
+    r.EarlyReport(2, (r.Edge(7, PID, "duplicate", 0.9, "near"),)),
+    r.EarlyReport(1, ()),
     r.Edge(1_795_000_000_000, PID, "duplicate", 0.8125, "exact"),
     r.NewDocument(1_795_000_000_000, ARTICLE),
     r.NewDocument(1_795_000_000_000, ITEM),

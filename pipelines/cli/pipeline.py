@@ -54,8 +54,8 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="a page's story is decided this long (watermark time) after it; records trailing "
                           "their partition by more go to the DLQ (stage dedup) after being written as articles")
     run.add_argument("--provisional-settle-ms", type=int, default=DEFAULT_SETTLE_MS,
-                     help="streaming: fire each article's provisional story this long after it reaches dedup "
-                          "(0: final stories only)")
+                     help="streaming: fire each article's provisional story once every Index partition has judged it, "
+                          "or this long after it reaches dedup if one is slower (0: final stories only)")
     add_metrics_port_argument(run)
     run.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     run.set_defaults(func=cli_run)

@@ -31,6 +31,7 @@ from apache_beam.utils.timestamp import Timestamp
 from pipelines.beam.steps.dedup.records import (
     MEMBER_FIELDS,
     Document,
+    EarlyReport,
     Edge,
     IndexMark,
     IndexProbe,
@@ -237,7 +238,7 @@ class IndexFn(beam.DoFn):
                   residents, pending, mark, decide, sweep) -> Iterator[tuple[str, bytes]]:
         _, t = identity_of(probe.fingerprint)
         if self._early:
-            yield from self._judge_near(part, page_id, t, probe)
+            yield from self._judge_near(key, part, page_id, t, probe)
         changes: dict[str, int] = {}
         if page_id not in part.index and home_partition(page_id, self._partition_count) == int(key[1:]):
             entry = self._meter.held(ResidentEntry(probe.arrival_s, probe.fingerprint).encode())
@@ -264,18 +265,25 @@ class IndexFn(beam.DoFn):
         decide.set(Timestamp(micros=deadline), dynamic_timer_tag=page_id)
         self._save(part, mark, **changes)
 
-    def _judge_near(self, part: _Partition, page_id: str, t: int, probe: IndexProbe) -> Iterator[tuple[str, bytes]]:
-        """The early judging: the newcomer against the residents it has now, either side."""
+    def _judge_near(self, key: str, part: _Partition, page_id: str, t: int,
+                    probe: IndexProbe) -> Iterator[tuple[str, bytes]]:
+        """The early judging: the newcomer against the residents it has now, either side. Its seniors
+        go to it in one EarlyReport, sent even when empty, so that its Assign key fires as soon as
+        every partition has answered; a junior resident gets its edge alone (it may move)."""
+        seniors: list[Edge] = []
         near = part.index.near(probe.tags, t, page_id, self._horizon_ms)
-        if not near:
-            return
-        mine = Fingerprint.from_bytes(probe.fingerprint, with_keys=False)
+        mine = Fingerprint.from_bytes(probe.fingerprint, with_keys=False) if near else None
         for resident in near:
             other = part.resident_fingerprint(resident.page_id)
-            senior, junior = (other, mine) if resident.seniority < (t, page_id) else (mine, other)
-            edge = _edge(senior, junior)
-            if edge is not None:
-                yield (junior.page_id, edge.encode())
+            if resident.seniority < (t, page_id):
+                edge = _edge(other, mine)
+                if edge is not None:
+                    seniors.append(edge)
+            else:
+                edge = _edge(mine, other)
+                if edge is not None:
+                    yield (other.page_id, edge.encode())
+        yield (page_id, EarlyReport(int(key[1:]), tuple(seniors)).encode())
 
     @staticmethod
     def _arm(timer: Any, at_us: int) -> int:

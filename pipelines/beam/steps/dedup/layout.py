@@ -40,7 +40,7 @@ SAVEPOINT_LAYOUT: dict[str, StepLayout] = {
         timers=("decide", "sweep")),
     "Assign/State/ParDo(EarlyAssignFn)": StepLayout(
         cells={"self": (("NewDocument", 0x27),), "reports": (("Report", 0x32),),
-               "edges": (("Edge", 0x26),), "provisional": (("ProvisionalChoice", 0x48),)},
+               "edges": (("Edge", 0x26), ("EarlyReport", 0x33)), "provisional": (("ProvisionalChoice", 0x48),)},
         timers=("gc", "settle")),
     "Stories/State/ParDo(EarlyStoriesFn)": StepLayout(
         cells={"story": (("StoryState", 0x45),), "pending": (("PendingState", 0x47),)},

@@ -190,22 +190,50 @@ class Report(NamedTuple):
     FORMAT = 0x32
 
     def encode(self) -> bytes:
-        parts = [_REPORT.pack(self.FORMAT, self.partition, len(self.edges))]
-        for edge in self.edges:
-            data = edge.encode()
-            parts += (U16.pack(len(data)), data)
-        return b"".join(parts)
+        return _pack_report(self.FORMAT, self.partition, self.edges)
 
     @classmethod
     def decode(cls, data: bytes) -> Report:
         check_format(data, cls.FORMAT, cls.__name__)
-        _, partition, count = _REPORT.unpack_from(data)
-        pos, edges = _REPORT.size, []
-        for _ in range(count):
-            (length,) = U16.unpack_from(data, pos)
-            edges.append(Edge.decode(data[pos + 2:pos + 2 + length]))
-            pos += 2 + length
-        return cls(partition, tuple(edges))
+        return cls(*_read_report(data))
+
+
+class EarlyReport(NamedTuple):
+    """An Index partition → the newcomer's Assign key, on the newcomer's arrival (streaming, early
+    firing): the residents the partition had then that were judged a duplicate of it or related
+    to it, seniors only (maybe none). Assign fires early once every partition has sent one.
+    Layout: as Report, with its own format byte."""
+
+    partition: int
+    edges: tuple[Edge, ...]
+
+    FORMAT = 0x33
+
+    def encode(self) -> bytes:
+        return _pack_report(self.FORMAT, self.partition, self.edges)
+
+    @classmethod
+    def decode(cls, data: bytes) -> EarlyReport:
+        check_format(data, cls.FORMAT, cls.__name__)
+        return cls(*_read_report(data))
+
+
+def _pack_report(form: int, partition: int, edges: tuple[Edge, ...]) -> bytes:
+    parts = [_REPORT.pack(form, partition, len(edges))]
+    for edge in edges:
+        data = edge.encode()
+        parts += (U16.pack(len(data)), data)
+    return b"".join(parts)
+
+
+def _read_report(data: bytes) -> tuple[int, tuple[Edge, ...]]:
+    _, partition, count = _REPORT.unpack_from(data)
+    pos, edges = _REPORT.size, []
+    for _ in range(count):
+        (length,) = U16.unpack_from(data, pos)
+        edges.append(Edge.decode(data[pos + 2:pos + 2 + length]))
+        pos += 2 + length
+    return partition, tuple(edges)
 
 
 _TIMED = struct.Struct(">Bq")  # format, a time (ms)

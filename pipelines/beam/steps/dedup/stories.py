@@ -20,6 +20,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from pipelines.beam.steps.dedup.records import (
     Deadline,
     Document,
+    EarlyReport,
     Edge,
     FounderJoined,
     Item,
@@ -100,8 +101,10 @@ class AssignFn(beam.DoFn):
             first = not warm_up
         elif kind == Report.FORMAT and not warm_up:
             reports.add(self._meter.transient(data))
-        elif kind == Edge.FORMAT and edges is not None and not warm_up:
+        elif kind in (Edge.FORMAT, EarlyReport.FORMAT) and edges is not None and not warm_up:
             edges.add(self._meter.transient(data))
+            if self._expire and me.read() is None:  # came after the decision (or before the document)
+                gc.set(expire_at(timestamp, self._keep_ms))
             return False, []
         else:
             decode_one(self._TAKES, data, "Assign")  # raises: not a message Assign takes
@@ -159,19 +162,20 @@ class AssignFn(beam.DoFn):
 
 
 class EarlyAssignFn(AssignFn):
-    """AssignFn that also fires early (streaming): `settle_ms` of processing time after the document
-    reached this key, it names a provisional founder from the edges the Index partitions' early
-    judging sent by then, and sends the document to that story as provisional; a more senior
+    """AssignFn that also fires early (streaming): once every Index partition has answered with its
+    EarlyReport (or `settle_ms` of processing time after the document reached this key, if one is
+    slow), it names a provisional founder from the edges the partitions' early judging sent by
+    then, and sends the document to that story as provisional; a more senior
     duplicate arriving later moves it (fires again); the final firing withdraws it from its
     provisional story when the final story differs. A separate class because a processing-time
     timer anywhere in a pipeline makes Beam's DirectRunner leave the FnApiRunner for its legacy
     runner."""
 
-    EDGES = BagStateSpec("edges", coders.BytesCoder())  # Edge of the early judging, as it came
+    EDGES = BagStateSpec("edges", coders.BytesCoder())  # EarlyReport or Edge of the early judging, as it came
     CHOICE = ReadModifyWriteStateSpec("provisional", coders.BytesCoder())  # ProvisionalChoice
     SETTLE = TimerSpec("settle", TimeDomain.REAL_TIME)
     GC = TimerSpec("gc", TimeDomain.WATERMARK)  # AssignFn's timer; a spec holds one callback
-    _TAKES = decoder(NewDocument, Report, Edge)
+    _TAKES = decoder(NewDocument, Report, Edge, EarlyReport)
 
     def __init__(self, partitions: int, keep_ms: int, expire: bool, settle_ms: int) -> None:
         super().__init__(partitions, keep_ms, expire)
@@ -185,38 +189,64 @@ class EarlyAssignFn(AssignFn):
                 edges=beam.DoFn.StateParam(EDGES), settle=beam.DoFn.TimerParam(SETTLE),
                 choice=beam.DoFn.StateParam(CHOICE)):
         first, outputs = self._take(element, timestamp, me, reports, gc, edges, choice)
-        yield from outputs
-        if first and not outputs:
-            settle.set(Timestamp.now() + Duration(micros=self._settle_ms * 1000))
+        if outputs:
+            yield from outputs
             return
         data = element[1]
-        if data[0] != Edge.FORMAT:
+        if first:
+            settle.set(Timestamp.now() + Duration(micros=self._settle_ms * 1000))
+            yield from self._fire_when_answered(me.read(), edges, choice)
             return
-        edge = Edge.decode(data)
-        early = choice.read() if edge.label == "duplicate" else None
-        if early is None:  # not fired early yet (or decided): the firing will see this edge
+        if data[0] == EarlyReport.FORMAT:
+            arrived = EarlyReport.decode(data).edges
+        elif data[0] == Edge.FORMAT:
+            arrived = (Edge.decode(data),)
+        else:
+            return
+        early = choice.read()
+        if early is None:  # not fired early yet (or decided): the firing will see these edges
+            if data[0] == EarlyReport.FORMAT:
+                yield from self._fire_when_answered(me.read(), edges, choice)
             return
         chosen = ProvisionalChoice.decode(early)
-        if (edge.senior_time_ms, edge.senior) >= (chosen.founder_time_ms, chosen.founder):
+        senior = min((e for e in arrived if e.label == "duplicate"), key=lambda e: (e.senior_time_ms, e.senior),
+                     default=None)
+        if senior is None or (senior.senior_time_ms, senior.senior) >= (chosen.founder_time_ms, chosen.founder):
             return
         # A more senior duplicate than the one the early firing knew: the document moves there.
         t, doc = NewDocument.decode(me.read())
-        moved = ProvisionalChoice(story_key(edge.senior), edge.senior_time_ms, edge.senior, edge.score, edge.rule)
+        moved = ProvisionalChoice(story_key(senior.senior), senior.senior_time_ms, senior.senior, senior.score,
+                                  senior.rule)
         choice.write(self._meter.transient(moved.encode(), doc.page_id))
         self._moved.inc()
         yield from self._withdraw(chosen, t, doc)
         yield pvalue.TaggedOutput("stories", (moved.story, ProvisionalMember(doc).encode()))
         yield pvalue.TaggedOutput(EARLY_LINKS, _provisional_link(doc.page_id, moved, t, doc, PROVISIONAL))
 
+    def _fire_when_answered(self, data: bytes | None, edges, choice) -> Iterator[Any]:
+        """Fires early once every Index partition has sent its EarlyReport on the document (and the
+        document is here, undecided and not warm-up); else the settle timer will."""
+        if data is None or data[0] != NewDocument.FORMAT:  # absent, decided, or warm-up
+            return
+        received = list(edges.read())
+        if len({entry[1:3] for entry in received if entry[0] == EarlyReport.FORMAT}) < self._partitions:
+            return
+        yield from self._fire_early(data, received, choice)
+
     @on_timer(SETTLE)
     def on_settle(self, me=beam.DoFn.StateParam(AssignFn.SELF), edges=beam.DoFn.StateParam(EDGES),
                   choice=beam.DoFn.StateParam(CHOICE)):
         data = me.read()
-        if data is None:  # decided already (the watermark came first, as when catching up)
+        if data is None or choice.read() is not None:  # decided (the watermark came first), or fired
             return
+        yield from self._fire_early(data, list(edges.read()), choice)
+
+    def _fire_early(self, data: bytes, received: list[bytes], choice) -> Iterator[Any]:
+        """The early firing: the document joins the story of the most senior duplicate among the
+        edges received so far (its own story when there is none), as provisional."""
         t, doc = NewDocument.decode(data)
         pid = doc.page_id
-        founder, best = _founder(t, pid, [Edge.decode(e) for e in edges.read()])
+        founder, best = _founder(t, pid, _early_edges(received))
         story = story_key(founder[1])
         chosen = ProvisionalChoice(story, founder[0], founder[1], best.score if best else 1.0,
                                    best.rule if best else "self")
@@ -258,6 +288,15 @@ def _warm_up_output(output: pvalue.TaggedOutput) -> pvalue.TaggedOutput:
         return pvalue.TaggedOutput(LINKS, warm_up_link(output.value))
     key, data = output.value
     return pvalue.TaggedOutput(output.tag, (key, mark_warm_up(data)))
+
+
+def _early_edges(received: Iterable[bytes]) -> Iterator[Edge]:
+    """The edges in the `edges` bag: EarlyReports and single Edges, as they came."""
+    for entry in received:
+        if entry[0] == EarlyReport.FORMAT:
+            yield from EarlyReport.decode(entry).edges
+        else:
+            yield Edge.decode(entry)
 
 
 def _founder(t: int, pid: str, received: Iterable[Edge]) -> tuple[tuple[int, str], Edge | None]:

@@ -32,9 +32,11 @@ How the job fires (the one place that says it):
   records are the deterministic ones: same input, same final story ids and records, whatever the
   arrival order or worker split.
 * provisional (early, streaming only, `settle_ms`): each Index partition also judges a newcomer at
-  once against the residents it has and sends the labelled pairs to the junior's Assign key;
-  `settle_ms` of processing time after a document reaches Assign, it joins the story of the most
-  senior duplicate among the pairs that came by then (its own story when none did). Stories lists
+  once against the residents it has and answers the newcomer's Assign key with its seniors among
+  them (an EarlyReport, maybe empty; a junior resident gets its pair alone). As soon as every
+  partition has answered — or `settle_ms` of processing time after the document reached Assign,
+  if one is slow — it joins the story of the most senior duplicate among the pairs that came by
+  then (its own story when none did). Stories lists
   it in a record marked provisional; its final firing confirms it there or withdraws it (a record
   without it, or `withdrawn` when the story is left with no member; a provisional duplicate_of link
   gets a `withdrawn` twin). A document decided before it settles (catching up on a backlog) gets no
