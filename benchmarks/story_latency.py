@@ -1,20 +1,24 @@
 """How soon a streaming job places each article in a story: provisional (early firing) against
 final (on-time firing), at half of the input rate the job sustains, in one run.
 
-    python -m benchmarks.story_latency [--runner FlinkRunner] [--burst 160] [--paced-s 60]
+    python -m benchmarks.story_latency [--runner FlinkRunner] [--burst 160] [--paced-s 90] [-- beam args]
 
 1. Sustained rate: once the job is up, a burst of pages is produced at once; the rate is the burst
    over the time until every page has its first story record (the pages/s the whole job keeps up
-   with, dedup included).
-2. Latency: pages are produced at half that rate for `--paced-s`, each stamped with the time it is
-   sent; a reader tails the stories topic and notes when it receives each record. An article's
-   latency is from its record's Kafka timestamp (its raw page's) to the receipt of the first story
-   record naming it, provisional or final; the final latency (first final record) is the baseline,
-   and it is bounded below by the allowed lateness (`--allowed-lateness-s`).
+   with, dedup included). The burst's final decisions are then awaited, so that they do not all
+   fall into the next phase.
+2. Latency: pages are produced at half that rate (or `--offered`) for `--paced-s`, each stamped
+   with the time it is sent; readers tail the articles and stories topics and note when they
+   receive each record. An article's latency is from its record's Kafka timestamp (its raw
+   page's) to the receipt of the first story record naming it, provisional or final; the final
+   latency (first final record) is the baseline, bounded below by the allowed lateness
+   (`--allowed-lateness-s`); the article latency (receipt of the article record) is the part spent
+   before dedup.
 
-Prints one JSON line: the sustained and offered rates, p50/p95/p99 of both latencies and their
-ratio, and for how many articles the first and the latest provisional story (a more senior
-duplicate arriving after the early firing moves an article) is the final one."""
+Prints one JSON line: the sustained and offered rates, p50/p95/p99 of the three latencies, the
+ratio of the first story's to the final story's p99, and for how many articles the first and the
+latest provisional story (a more senior duplicate arriving after the early firing moves an
+article) is the final one."""
 
 from __future__ import annotations
 
@@ -26,6 +30,33 @@ from collections.abc import Callable
 
 from benchmarks.pipeline_throughput import _pages
 from pipelines.config import DEFAULT_SETTLE_MS, RUNNERS, Topics
+
+
+class ArticleTail(threading.Thread):
+    """Tails the articles topic from its start: when each article record was received (wall clock,
+    ms), the part of a story's latency spent before dedup."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__(daemon=True)
+        self._servers, self._topic = bootstrap, topic
+        self.received: dict[str, int] = {}
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        from pipelines.core import codecs
+        from pipelines.kafka.client import consumer_client
+
+        with consumer_client(self._servers, auto_offset_reset="earliest") as kconsumer:
+            kconsumer.subscribe([self._topic])
+            while not self._stopping.is_set():
+                for records in kconsumer.poll(timeout_ms=100).values():
+                    now = int(time.time() * 1000)
+                    for record in records:
+                        self.received.setdefault(codecs.decode("Article", record.value)["page_id"], now)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(timeout=10)
 
 
 class StoryTail(threading.Thread):
@@ -115,7 +146,7 @@ def _article_times(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
 
 
 def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_s: float,
-            settle_ms: int, beam_args: list[str]) -> dict:
+            settle_ms: int, beam_args: list[str], offered_rate: float | None = None) -> dict:
     from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
@@ -123,13 +154,15 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
     from pipelines.runners.launch import cancel, run
 
     ensure_kafka_jars()
-    pages = _pages(burst * 4)
+    pages = _pages(burst * 8)
     warmup, burst_pages, paced_pool = pages[:1], pages[1:burst + 1], pages[burst + 1:]
     with KafkaBroker() as broker:
         topics = Topics("latency.")
         create_topics(broker.bootstrap, topics)
         tail = StoryTail(broker.bootstrap, topics.stories)
         tail.start()
+        article_tail = ArticleTail(broker.bootstrap, topics.articles)
+        article_tail.start()
         kproducer = producer(broker.bootstrap)
         result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, mode="streaming",
                                  group_id="bench-latency", allowed_lateness_ms=int(lateness_s * 1000),
@@ -143,7 +176,11 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
             _send(kproducer, topics.raw, burst_pages, 0)
             _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent), timeout_s, "the burst was not placed")
             sustained = len(burst_pages) / (time.perf_counter() - started)
-            offered = sustained / 2
+            # The burst's final decisions, all due at once, would otherwise land in the paced
+            # phase: pacing starts from a steady state.
+            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent, final=True), lateness_s + timeout_s,
+                  "the burst was not decided")
+            offered = offered_rate or sustained / 2
             paced = paced_pool[:max(1, int(offered * paced_s))]
             sent_from = int(time.time() * 1000)
             sent += len(paced)
@@ -157,10 +194,12 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
             cancel(result)
             kproducer.close()
             tail.stop()
+            article_tail.stop()
         times = _article_times(broker.bootstrap, topics.articles)
     measured = [(pid, at) for pid, at in times.values() if at >= sent_from]
     early = [(tail.first_seen[pid] - at) / 1000 for pid, at in measured if pid in tail.first_seen]
     final = [(tail.first_final[pid] - at) / 1000 for pid, at in measured if pid in tail.first_final]
+    articles = [(article_tail.received[pid] - at) / 1000 for pid, at in measured if pid in article_tail.received]
     with_early = [pid for pid, _ in measured if pid in tail.early_story]
     agree = sum(tail.early_story[pid] == tail.final_story.get(pid) for pid in with_early)
     agree_latest = sum(tail.latest_early_story[pid] == tail.final_story.get(pid) for pid in with_early)
@@ -170,6 +209,7 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
         "settle_ms": settle_ms, "beam_args": beam_args,
         "sustained_pages_per_s": round(sustained, 2), "offered_pages_per_s": round(offered, 2),
         "paced_articles": len(measured),
+        "article_latency_s": _percentiles(articles),
         "first_story_latency_s": first, "final_story_latency_s": last,
         "ratio_p99_first_vs_final": round(first["p99"] / last["p99"], 4) if first and last else None,
         "articles_with_provisional": len(with_early),
@@ -195,10 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbeam bench latency", description=__doc__.splitlines()[0])
     parser.add_argument("--runner", default="FlinkRunner", choices=[r for r in RUNNERS if r == "FlinkRunner"])
     parser.add_argument("--burst", type=int, default=160, help="pages produced at once to find the sustained rate")
-    parser.add_argument("--paced-s", type=float, default=60.0, help="how long pages arrive at half that rate")
+    parser.add_argument("--paced-s", type=float, default=90.0, help="how long pages arrive at half that rate")
     parser.add_argument("--allowed-lateness-s", type=float, default=30.0,
                         help="the final firing's wait (600 s in production; shorter here to finish the run)")
     parser.add_argument("--settle-ms", type=int, default=DEFAULT_SETTLE_MS, help="the early firing's settle time")
+    parser.add_argument("--offered", type=float, default=None,
+                        help="pages/s in the paced phase (default: half the sustained rate)")
     parser.add_argument("--timeout-s", type=float, default=900.0)
     parser.add_argument("beam_args", nargs="*", help="extra Beam options for the job, after --")
     return parser
@@ -207,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     print(json.dumps(measure(args.runner, args.burst, args.paced_s, args.allowed_lateness_s, args.timeout_s,
-                             args.settle_ms, args.beam_args)))
+                             args.settle_ms, args.beam_args, args.offered)))
     return 0
 
 
