@@ -3,6 +3,9 @@ final (on-time firing), at half of the input rate the job sustains, in one run.
 
     python -m benchmarks.story_latency [--runner FlinkRunner] [--burst 160] [--paced-s 90] [-- beam args]
 
+The job runs as `newsbeam run` in a process of its own (its SDK worker lives in that process), so
+the benchmark's producer and readers do not share its interpreter.
+
 1. Sustained rate: once the job is up, a burst of pages is produced at once; the rate is the burst
    over the time until every page has its first story record (the pages/s the whole job keeps up
    with, dedup included). The burst's final decisions are then awaited, so that they do not all
@@ -24,6 +27,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -145,13 +151,43 @@ def _article_times(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
             for a in [codecs.decode("Article", r.value)]}
 
 
+def _start_job(bootstrap: str, topics: Topics, runner: str, lateness_s: float, settle_ms: int,
+               beam_args: list[str]) -> subprocess.Popen:
+    """`newsbeam run` in a process of its own, as a job runs in production: its SDK worker lives in
+    the launching process (LOOPBACK), and this benchmark's producer and readers must not take turns
+    with it for one interpreter."""
+    command = [sys.executable, "-m", "pipelines.cli.main", "run", "--bootstrap", bootstrap, "--prefix", topics.prefix,
+               "--group-id", "bench-latency", "--runner", runner, "--mode", "streaming",
+               "--allowed-lateness-s", str(lateness_s), "--provisional-settle-ms", str(settle_ms)]
+    with tempfile.NamedTemporaryFile(prefix="newsbeam-latency-job-", suffix=".log", delete=False) as log:
+        job = subprocess.Popen(command + (["--", *beam_args] if beam_args else []), stdout=log,
+                               stderr=subprocess.STDOUT)
+    job.log = log.name  # type: ignore[attr-defined]
+    return job
+
+
+def _running(job: subprocess.Popen) -> bool:
+    """True while the job runs; raises with its log when it has ended."""
+    if job.poll() is not None:
+        raise RuntimeError(f"the job ended (exit {job.returncode}); its log: {job.log}")  # type: ignore[attr-defined]
+    return True
+
+
+def _stop_job(job: subprocess.Popen) -> None:
+    """Ends the job; its runner processes die with it (pipelines.runners.launch)."""
+    job.terminate()
+    try:
+        job.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        job.kill()
+        job.wait()
+
+
 def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_s: float,
             settle_ms: int, beam_args: list[str], offered_rate: float | None = None) -> dict:
-    from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
     from pipelines.kafka.client import producer
-    from pipelines.runners.launch import cancel, run
 
     ensure_kafka_jars()
     pages = _pages(burst * 8)
@@ -164,34 +200,34 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
         article_tail = ArticleTail(broker.bootstrap, topics.articles)
         article_tail.start()
         kproducer = producer(broker.bootstrap)
-        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, mode="streaming",
-                                 group_id="bench-latency", allowed_lateness_ms=int(lateness_s * 1000),
-                                 provisional_settle_ms=settle_ms, extra_beam_args=beam_args), wait=False)
+        job = _start_job(broker.bootstrap, topics, runner, lateness_s, settle_ms, beam_args)
+        sent = 0
+
+        def placed(final: bool = False) -> bool:
+            return _running(job) and _all_placed(broker.bootstrap, topics, tail, sent, final)
+
         try:
             sent = len(warmup)
             _send(kproducer, topics.raw, warmup, 0)
-            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent), timeout_s, "the job placed no article")
+            _wait(placed, timeout_s, "the job placed no article")
             started = time.perf_counter()
             sent += len(burst_pages)
             _send(kproducer, topics.raw, burst_pages, 0)
-            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent), timeout_s, "the burst was not placed")
+            _wait(placed, timeout_s, "the burst was not placed")
             sustained = len(burst_pages) / (time.perf_counter() - started)
             # The burst's final decisions, all due at once, would otherwise land in the paced
             # phase: pacing starts from a steady state.
-            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent, final=True), lateness_s + timeout_s,
-                  "the burst was not decided")
+            _wait(lambda: placed(final=True), lateness_s + timeout_s, "the burst was not decided")
             offered = offered_rate or sustained / 2
             paced = paced_pool[:max(1, int(offered * paced_s))]
             sent_from = int(time.time() * 1000)
             sent += len(paced)
             _send(kproducer, topics.raw, paced, 1 / offered)
-            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent), timeout_s,
-                  "the paced pages were not placed")
+            _wait(placed, timeout_s, "the paced pages were not placed")
             # The final decisions come once the watermark passes each page's time plus the lateness.
-            _wait(lambda: _all_placed(broker.bootstrap, topics, tail, sent, final=True), lateness_s + timeout_s,
-                  "the paced pages were not decided")
+            _wait(lambda: placed(final=True), lateness_s + timeout_s, "the paced pages were not decided")
         finally:
-            cancel(result)
+            _stop_job(job)
             kproducer.close()
             tail.stop()
             article_tail.stop()
