@@ -38,51 +38,17 @@ from benchmarks.pipeline_throughput import _pages
 from pipelines.config import DEFAULT_SETTLE_MS, RUNNERS, Topics
 
 
-class ArticleTail(threading.Thread):
-    """Tails the articles topic from its start: when each article record was received (wall clock,
-    ms), the part of a story's latency spent before dedup."""
+class _Tail(threading.Thread):
+    """Reads one topic from its start on a thread of its own and hands each polled batch, with the
+    wall clock (ms) of its receipt, to `take`."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         super().__init__(daemon=True)
         self._servers, self._topic = bootstrap, topic
-        self.received: dict[str, int] = {}
-        self._stopping = threading.Event()
-
-    def run(self) -> None:
-        from pipelines.core import codecs
-        from pipelines.kafka.client import consumer_client
-
-        with consumer_client(self._servers, auto_offset_reset="earliest") as kconsumer:
-            kconsumer.subscribe([self._topic])
-            while not self._stopping.is_set():
-                for records in kconsumer.poll(timeout_ms=100).values():
-                    now = int(time.time() * 1000)
-                    for record in records:
-                        self.received.setdefault(codecs.decode("Article", record.value)["page_id"], now)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self.join(timeout=10)
-
-
-class StoryTail(threading.Thread):
-    """Tails the stories topic from its start: for each page id, when a story record first named it
-    (wall clock, ms), provisional or final, and the story it was first placed in, early and final."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        super().__init__(daemon=True)
-        self._servers, self._topic = bootstrap, topic
-        self.first_seen: dict[str, int] = {}
-        self.first_final: dict[str, int] = {}
-        self.early_story: dict[str, str] = {}
-        self.latest_early_story: dict[str, str] = {}
-        self.final_story: dict[str, str] = {}
         self._stopping = threading.Event()
         self._lock = threading.Lock()
 
     def run(self) -> None:
-        from pipelines.core import codecs
-        from pipelines.core.dedup.stories import FINAL, PROVISIONAL
         from pipelines.kafka.client import consumer_client
 
         with consumer_client(self._servers, auto_offset_reset="earliest") as kconsumer:
@@ -91,25 +57,62 @@ class StoryTail(threading.Thread):
                 for records in kconsumer.poll(timeout_ms=100).values():
                     now = int(time.time() * 1000)
                     with self._lock:
-                        for record in records:
-                            story = codecs.decode("Story", record.value)
-                            for member in story["members"]:
-                                pid = member["page_id"]
-                                self.first_seen.setdefault(pid, now)
-                                if story["status"] == PROVISIONAL and pid not in self.first_final:
-                                    self.early_story.setdefault(pid, story["story_id"])
-                                    self.latest_early_story[pid] = story["story_id"]
-                                elif story["status"] == FINAL:
-                                    self.first_final.setdefault(pid, now)
-                                    self.final_story[pid] = story["story_id"]
+                        self.take(records, now)
 
-    def placed(self, page_ids: set[str], final: bool = False) -> int:
-        with self._lock:
-            return len(page_ids & (self.first_final if final else self.first_seen).keys())
+    def take(self, records: list, now: int) -> None:
+        raise NotImplementedError
 
     def stop(self) -> None:
         self._stopping.set()
         self.join(timeout=10)
+
+
+class ArticleTail(_Tail):
+    """When each article record was received (wall clock, ms): the part of a story's latency spent
+    before dedup."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__(bootstrap, topic)
+        self.received: dict[str, int] = {}
+
+    def take(self, records: list, now: int) -> None:
+        from pipelines.core import codecs
+
+        for record in records:
+            self.received.setdefault(codecs.decode("Article", record.value)["page_id"], now)
+
+
+class StoryTail(_Tail):
+    """For each page id, when a story record first named it (wall clock, ms), provisional or final,
+    and the story it was first placed in, early and final."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__(bootstrap, topic)
+        self.first_seen: dict[str, int] = {}
+        self.first_final: dict[str, int] = {}
+        self.early_story: dict[str, str] = {}
+        self.latest_early_story: dict[str, str] = {}
+        self.final_story: dict[str, str] = {}
+
+    def take(self, records: list, now: int) -> None:
+        from pipelines.core import codecs
+        from pipelines.core.dedup.stories import FINAL, PROVISIONAL
+
+        for record in records:
+            story = codecs.decode("Story", record.value)
+            for member in story["members"]:
+                pid = member["page_id"]
+                self.first_seen.setdefault(pid, now)
+                if story["status"] == PROVISIONAL and pid not in self.first_final:
+                    self.early_story.setdefault(pid, story["story_id"])
+                    self.latest_early_story[pid] = story["story_id"]
+                elif story["status"] == FINAL:
+                    self.first_final.setdefault(pid, now)
+                    self.final_story[pid] = story["story_id"]
+
+    def placed(self, page_ids: set[str], final: bool = False) -> int:
+        with self._lock:
+            return len(page_ids & (self.first_final if final else self.first_seen).keys())
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
