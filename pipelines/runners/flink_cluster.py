@@ -220,6 +220,14 @@ def registered_taskmanagers(state: ClusterState) -> int:
         return -1
 
 
+def registered_slots(state: ClusterState) -> int:
+    """Task slots the JobManager counts; a TaskManager reports its slots just after it registers."""
+    try:
+        return int(rest(state, "/overview").get("slots-total") or 0)
+    except OSError:
+        return -1
+
+
 def start_taskmanager(state: ClusterState | None = None) -> int:
     """One more TaskManager process for the running cluster; returns its pid."""
     state = state or read_state()
@@ -236,7 +244,7 @@ def start_taskmanager(state: ClusterState | None = None) -> int:
 
 def start(taskmanagers: int = 2, slots: int = 1, timeout: float = 120.0) -> ClusterState:
     """Start the JobManager, `taskmanagers` TaskManagers and the worker pool; wait until all have
-    registered. Refuses when a cluster from an earlier start is still alive."""
+    registered and their slots are counted. Refuses when a cluster from an earlier start is still alive."""
     running = read_state()
     if running is not None and _alive(running.jobmanager_pid):
         raise FlinkClusterError(f"a Flink cluster is already running at {running.rest_address}")
@@ -261,7 +269,7 @@ def start(taskmanagers: int = 2, slots: int = 1, timeout: float = 120.0) -> Clus
     for _ in range(taskmanagers):
         start_taskmanager(state)
     deadline = time.monotonic() + timeout
-    while registered_taskmanagers(state) < taskmanagers:
+    while registered_taskmanagers(state) < taskmanagers or registered_slots(state) < taskmanagers * slots:
         if time.monotonic() > deadline or not _alive(jobmanager):
             log = (base / "log" / "jobmanager.out").read_text(errors="replace")[-3000:]
             stop()
