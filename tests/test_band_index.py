@@ -45,3 +45,21 @@ def test_documents_filed_out_of_time_order_are_found_as_if_filed_in_order():
 def test_tags_are_stable_and_dedupe_equal_keys():
     assert band_tag("x:00ff") == 0xcb2968c455fe4bac  # BLAKE2b, the same in every process and release
     assert band_tags(["b0:01", "t1:02", "b0:01"]) == tuple(sorted({band_tag("b0:01"), band_tag("t1:02")}))
+
+
+def test_lookups_equal_a_scan_of_every_resident_with_ties_and_shared_tags():
+    import random
+
+    rng = random.Random(7)
+    residents = [Resident(f"p{rng.randrange(1000):03d}-{i}", rng.randrange(6) * HOUR, 0,
+                          tuple(sorted(rng.sample(range(5), rng.randrange(1, 4))))) for i in range(300)]
+    index = _index(*rng.sample(residents, len(residents)))
+    for probe in residents[:60]:
+        tags, horizon = (probe.tags[0], 9), 2 * HOUR
+        shares = [r for r in residents if r.page_id != probe.page_id and set(r.tags) & set(tags)]
+        seniors = [r for r in shares if probe.event_time_ms - horizon <= r.event_time_ms
+                   and r.seniority < probe.seniority]
+        near = [r for r in shares if abs(r.event_time_ms - probe.event_time_ms) <= horizon]
+        assert index.seniors(tags, probe.event_time_ms, probe.page_id, horizon) == sorted(
+            seniors, key=lambda r: r.seniority)
+        assert index.near(tags, probe.event_time_ms, probe.page_id, horizon) == sorted(near, key=lambda r: r.seniority)

@@ -12,7 +12,7 @@ fingerprints anyway.
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -47,6 +47,34 @@ def _seniority(resident: Resident) -> tuple[int, str]:
     return (resident.event_time_ms, resident.page_id)
 
 
+class _Bucket:
+    """One tag's residents in seniority order, as two parallel columns: event times (searched with
+    bisect on plain ints) and page ids (sliced out in C)."""
+
+    __slots__ = ("times", "page_ids")
+
+    def __init__(self) -> None:
+        self.times: list[int] = []
+        self.page_ids: list[str] = []
+
+    def insert(self, event_time_ms: int, page_id: str) -> None:
+        times, page_ids = self.times, self.page_ids
+        if not times or (times[-1], page_ids[-1]) < (event_time_ms, page_id):  # mostly in time order
+            times.append(event_time_ms)
+            page_ids.append(page_id)
+            return
+        low, high = bisect_left(times, event_time_ms), bisect_right(times, event_time_ms)
+        at = bisect_left(page_ids, page_id, low, high)
+        times.insert(at, event_time_ms)
+        page_ids.insert(at, page_id)
+
+    def before(self, event_time_ms: int, page_id: str) -> int:
+        """Position of the first entry whose seniority is not below (event_time_ms, page_id)."""
+        times = self.times
+        low, high = bisect_left(times, event_time_ms), bisect_right(times, event_time_ms)
+        return bisect_left(self.page_ids, page_id, low, high) if low < high else low
+
+
 class BandIndex:
     """Residents by band tag, each tag's residents in seniority order, so that a lookup reads only
     the residents within the horizon of the newcomer however many the index holds (a bounded run
@@ -55,7 +83,7 @@ class BandIndex:
 
     def __init__(self) -> None:
         self.residents: dict[str, Resident] = {}
-        self._by_tag: dict[int, list[tuple[int, str]]] = {}
+        self._by_tag: dict[int, _Bucket] = {}
 
     def __len__(self) -> int:
         return len(self.residents)
@@ -68,37 +96,39 @@ class BandIndex:
         if resident.page_id in self.residents:
             return False
         self.residents[resident.page_id] = resident
-        entry = resident.seniority
-        for tag in resident.tags:
-            bucket = self._by_tag.get(tag)
-            if bucket is None:
-                self._by_tag[tag] = [entry]
-            elif bucket[-1] < entry:  # documents mostly come in time order
-                bucket.append(entry)
-            else:
-                insort(bucket, entry)
+        self._file(resident)
         return True
 
-    def _between(self, tags: Iterable[int], low: tuple[int, str], high: tuple[int, str],
-                 page_id: str) -> list[Resident]:
-        """Residents other than `page_id` sharing one of `tags`, with low ≤ seniority < high, in
-        seniority order."""
+    def _file(self, resident: Resident) -> None:
+        buckets = self._by_tag
+        for tag in resident.tags:
+            bucket = buckets.get(tag)
+            if bucket is None:
+                bucket = buckets[tag] = _Bucket()
+            bucket.insert(resident.event_time_ms, resident.page_id)
+
+    def _between(self, tags: Iterable[int], low_ms: int, high: tuple[int, str], page_id: str) -> list[Resident]:
+        """Residents other than `page_id` sharing one of `tags`, with event time ≥ low_ms and
+        seniority below `high`, in seniority order."""
         found: set[str] = set()
+        high_ms, high_id = high
+        buckets = self._by_tag
         for tag in tags:
-            bucket = self._by_tag.get(tag)
-            if bucket:
-                found.update(pid for _, pid in bucket[bisect_left(bucket, low):bisect_left(bucket, high)])
+            bucket = buckets.get(tag)
+            if bucket is not None:
+                start = bisect_left(bucket.times, low_ms)
+                found.update(bucket.page_ids[start:bucket.before(high_ms, high_id)])
         found.discard(page_id)
         return sorted(map(self.residents.__getitem__, found), key=_seniority)
 
     def seniors(self, tags: Iterable[int], event_time_ms: int, page_id: str, horizon_ms: int) -> list[Resident]:
         """Residents senior to the document (event time, then page id) within the horizon before it,
         that share one of its bands: its candidates under the story rule."""
-        return self._between(tags, (event_time_ms - horizon_ms, ""), (event_time_ms, page_id), page_id)
+        return self._between(tags, event_time_ms - horizon_ms, (event_time_ms, page_id), page_id)
 
     def near(self, tags: Iterable[int], event_time_ms: int, page_id: str, horizon_ms: int) -> list[Resident]:
         """Residents within the horizon on either side that share one of the document's bands."""
-        return self._between(tags, (event_time_ms - horizon_ms, ""), (event_time_ms + horizon_ms + 1, ""), page_id)
+        return self._between(tags, event_time_ms - horizon_ms, (event_time_ms + horizon_ms + 1, ""), page_id)
 
     def expire(self, arrived_before_ms: int) -> list[str]:
         """Drops residents that arrived before `arrived_before_ms`; returns their page ids."""
@@ -108,6 +138,5 @@ class BandIndex:
                 del self.residents[pid]
             self._by_tag = {}
             for resident in sorted(self.residents.values(), key=_seniority):
-                for tag in resident.tags:
-                    self._by_tag.setdefault(tag, []).append(resident.seniority)
+                self._file(resident)
         return gone
