@@ -46,7 +46,7 @@ def bare_extract_and_tag(pages: list[dict]) -> tuple[float, float]:
     return len(pages) / (time.perf_counter() - start), load_s
 
 
-def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool = True,
+def bounded_pipeline(pages: list[dict], runner: str, workers: int | None, dedup: bool = True,
                      keep_all: bool = False) -> tuple[float, dict]:
     from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
@@ -60,7 +60,7 @@ def bounded_pipeline(pages: list[dict], runner: str, workers: int, dedup: bool =
         create_topics(broker.bootstrap, topics, keep_all=keep_all)
         produce(broker.bootstrap, topics.raw, (page_message(p) for p in pages), progress=False)
         start = time.perf_counter()
-        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, direct_workers=workers,
+        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, sdk_workers=workers,
                                  dedup=dedup))
         elapsed = time.perf_counter() - start
         return len(pages) / elapsed, counters(result)
@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbeam bench", description=__doc__)
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--runner", default="DirectRunner", choices=RUNNERS)
-    parser.add_argument("--workers", type=int, default=1, help="DirectRunner worker processes")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="SDK worker processes (default: the job's, 1 on DirectRunner, one per core on Flink)")
     parser.add_argument("--no-dedup", action="store_true", help="the pipeline without the dedup steps")
     parser.add_argument("--pages-per-day", type=float, default=None,
                         help="spread the sample feed at this density (events per story horizon do not grow "

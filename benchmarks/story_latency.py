@@ -36,6 +36,7 @@ from collections.abc import Callable
 
 from benchmarks.pipeline_throughput import _pages
 from pipelines.config import DEFAULT_SETTLE_MS, RUNNERS, Topics
+from pipelines.runners.local_workers import default_workers
 
 
 class _Tail(threading.Thread):
@@ -155,13 +156,15 @@ def _article_times(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
 
 
 def _start_job(bootstrap: str, topics: Topics, runner: str, lateness_s: float, settle_ms: int,
-               beam_args: list[str]) -> subprocess.Popen:
+               beam_args: list[str], sdk_workers: int | None = None) -> subprocess.Popen:
     """`newsbeam run` in a process of its own, as a job runs in production: its SDK worker lives in
     the launching process (LOOPBACK), and this benchmark's producer and readers must not take turns
     with it for one interpreter."""
     command = [sys.executable, "-m", "pipelines.cli.main", "run", "--bootstrap", bootstrap, "--prefix", topics.prefix,
                "--group-id", "bench-latency", "--runner", runner, "--mode", "streaming",
                "--allowed-lateness-s", str(lateness_s), "--provisional-settle-ms", str(settle_ms)]
+    if sdk_workers is not None:
+        command += ["--sdk-workers", str(sdk_workers)]
     with tempfile.NamedTemporaryFile(prefix="newsbeam-latency-job-", suffix=".log", delete=False) as log:
         job = subprocess.Popen(command + (["--", *beam_args] if beam_args else []), stdout=log,
                                stderr=subprocess.STDOUT)
@@ -187,7 +190,8 @@ def _stop_job(job: subprocess.Popen) -> None:
 
 
 def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_s: float,
-            settle_ms: int, beam_args: list[str], offered_rate: float | None = None) -> dict:
+            settle_ms: int, beam_args: list[str], offered_rate: float | None = None,
+            sdk_workers: int | None = None) -> dict:
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
     from pipelines.kafka.client import producer
@@ -203,7 +207,7 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
         article_tail = ArticleTail(broker.bootstrap, topics.articles)
         article_tail.start()
         kproducer = producer(broker.bootstrap)
-        job = _start_job(broker.bootstrap, topics, runner, lateness_s, settle_ms, beam_args)
+        job = _start_job(broker.bootstrap, topics, runner, lateness_s, settle_ms, beam_args, sdk_workers)
         sent = 0
 
         def placed(final: bool = False) -> bool:
@@ -245,7 +249,7 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
     first, last = _percentiles(early), _percentiles(final)
     return {
         "benchmark": "story_latency", "runner": runner, "allowed_lateness_s": lateness_s,
-        "settle_ms": settle_ms, "beam_args": beam_args,
+        "settle_ms": settle_ms, "sdk_workers": sdk_workers or default_workers(), "beam_args": beam_args,
         "sustained_pages_per_s": round(sustained, 2), "offered_pages_per_s": round(offered, 2),
         "paced_articles": len(measured),
         "article_latency_s": _percentiles(articles),
@@ -280,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--settle-ms", type=int, default=DEFAULT_SETTLE_MS, help="the early firing's settle time")
     parser.add_argument("--offered", type=float, default=None,
                         help="pages/s in the paced phase (default: half the sustained rate)")
+    parser.add_argument("--sdk-workers", type=int, default=None,
+                        help="the job's SDK worker processes (default: the job's own, one per core)")
     parser.add_argument("--timeout-s", type=float, default=900.0)
     parser.add_argument("beam_args", nargs="*", help="extra Beam options for the job, after --")
     return parser
@@ -288,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     print(json.dumps(measure(args.runner, args.burst, args.paced_s, args.allowed_lateness_s, args.timeout_s,
-                             args.settle_ms, args.beam_args, args.offered)))
+                             args.settle_ms, args.beam_args, args.offered, args.sdk_workers)))
     return 0
 
 

@@ -1,5 +1,6 @@
 """Runner processes die with the launcher: after `kill -9` of `newsbeam run`, neither Prism nor the
-Flink job server JVM stays behind as an orphan holding its ports (pipelines.runners.launch)."""
+Flink job server JVM stays behind as an orphan holding its ports (pipelines.runners.launch), and
+nor do the embedded Flink's SDK worker processes (pipelines.runners.local_workers)."""
 
 from __future__ import annotations
 
@@ -55,9 +56,27 @@ def _command(pid: int) -> str:
         return ""
 
 
+def _is(child_name: str, command: str) -> bool:
+    """An executable named `child_name`, or an SDK worker (a Python process started as one)."""
+    words = command.split(" ")
+    return child_name in words[0] or (child_name == "sdk-worker" and "sdk-worker" in words)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
 @pytest.mark.parametrize(("runner", "child_name"), [("PrismRunner", "prism"), ("FlinkRunner", "java")])
 def test_kill_9_of_the_launcher_leaves_no_runner_process(kafka_broker, topics, tmp_path, runner, child_name) -> None:
+    _kill_9_leaves_no_orphan(kafka_broker, topics, tmp_path, runner, child_name, [])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test reads /proc")
+def test_kill_9_of_the_launcher_leaves_no_sdk_worker_process(kafka_broker, topics, tmp_path) -> None:
+    """Two SDK worker processes (the local pool), whatever the machine's cores."""
+    _kill_9_leaves_no_orphan(kafka_broker, topics, tmp_path, "FlinkRunner", "sdk-worker", ["--sdk-workers", "2"],
+                             expected=2)
+
+
+def _kill_9_leaves_no_orphan(kafka_broker, topics, tmp_path, runner: str, child_name: str, options: list[str],
+                             expected: int = 1) -> None:
     bootstrap = kafka_broker.bootstrap
     now = int(time.time() * 1000)
     produce(bootstrap, topics.raw, [page_message({
@@ -68,15 +87,15 @@ def test_kill_9_of_the_launcher_leaves_no_runner_process(kafka_broker, topics, t
     with log.open("w") as out:
         launcher = subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli.main", "run", "--bootstrap", bootstrap, "--prefix", topics.prefix,
-             "--group-id", f"orphans-{topics.prefix}", "--runner", runner, "--mode", "streaming"],
+             "--group-id", f"orphans-{topics.prefix}", "--runner", runner, "--mode", "streaming", *options],
             stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONPATH=str(PROJECT)))
     runner_pids: list[int] = []
     try:
         deadline = time.monotonic() + 150
         while True:  # running for real: the runner process is up and the job has written its articles
-            runner_pids = [p for p in _children(launcher.pid) if child_name in _command(p).split(" ")[0]]
+            runner_pids = [p for p in _children(launcher.pid) if _is(child_name, _command(p))]
             ledger = read_ledger(bootstrap, topics, check_stories=False)
-            if runner_pids and ledger.articles == 3:
+            if len(runner_pids) >= expected and ledger.articles == 3:
                 break
             assert launcher.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, f"the job did not start: {log.read_text()[-3000:]}"

@@ -52,3 +52,21 @@ def test_direct_runner_keeps_its_own_cache_and_batch_mode():
 def test_cli_flag_selects_flink_batch():
     args = build_parser().parse_args(["run", "--runner", "FlinkRunner", "--flink-batch"])
     assert args.flink_batch
+
+
+def test_embedded_flink_runs_its_sdk_workers_in_processes_of_the_local_pool_or_in_this_one():
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    from pipelines.runners.local_workers import default_workers, local_workers
+
+    pooled = beam_options(JobSettings(runner="FlinkRunner", sdk_workers=3), local_pool="127.0.0.1:4242")
+    portable = pooled.view_as(PortableOptions)
+    assert (portable.environment_type, portable.environment_config) == ("EXTERNAL", "127.0.0.1:4242")
+    assert int(pooled.get_all_options(retain_unknown_options=True)["sdk_worker_parallelism"]) == 3
+    assert beam_options(JobSettings(runner="FlinkRunner", sdk_workers=1)).view_as(
+        PortableOptions).environment_type == "LOOPBACK"
+    assert local_workers(JobSettings(runner="FlinkRunner")) == default_workers() >= 1
+    assert local_workers(JobSettings(runner="FlinkRunner", flink_master="127.0.0.1:8081")) == 0, "the cluster's pool"
+    assert local_workers(JobSettings(runner="DirectRunner")) == 1
+    args = build_parser().parse_args(["run", "--runner", "FlinkRunner", "--sdk-workers", "2"])
+    assert args.sdk_workers == 2

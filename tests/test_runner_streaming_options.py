@@ -29,7 +29,7 @@ def test_direct_worker_processes_get_the_sdk_patches_through_a_plugin():
     from apache_beam.options.pipeline_options import SetupOptions
 
     def plugins(workers: int) -> list[str]:
-        return beam_options(JobSettings(direct_workers=workers)).view_as(SetupOptions).beam_plugins or []
+        return beam_options(JobSettings(sdk_workers=workers)).view_as(SetupOptions).beam_plugins or []
 
     assert plugins(1) == []
     assert plugins(2) == ["pipelines.runners.direct_worker_plugin"]

@@ -103,3 +103,44 @@ def test_a_worker_whose_taskmanager_is_gone_stops(tmp_path):
         assert worker.wait(timeout=30) is not None
     finally:
         worker.kill()
+
+
+def test_a_worker_tied_to_its_parent_ends_with_it_even_before_it_reached_the_runner(control_endpoint, tmp_path):
+    """The local pool's workers (runners/local_workers.py) end when the launcher that started them
+    is gone, also while still dialling a control endpoint that never answers the Fn API."""
+    import os
+    import signal
+    import time
+
+    from pipelines.runners.worker_pool import write_worker_launcher
+
+    launcher = write_worker_launcher(tmp_path, 0, exit_with_parent=True)
+    pid_file = tmp_path / "worker.pid"
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, sys, time; "
+        f"w = subprocess.Popen([{str(launcher)!r}, '--id=1-1', '--control_endpoint={control_endpoint}']); "
+        f"open({str(pid_file)!r}, 'w').write(str(w.pid)); time.sleep(600)")])
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the parent did not start its worker"
+            time.sleep(0.1)
+        worker = int(pid_file.read_text())
+        time.sleep(2)  # the worker is up (imports done or under way), its runner silent
+        assert Path(f"/proc/{worker}").exists(), "the worker ended on its own"
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{worker}").exists() and "Z" not in _state(worker):
+            assert time.monotonic() < deadline, "the worker outlived its parent"
+            time.sleep(0.2)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"

@@ -39,6 +39,9 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="[local] for an embedded Flink, or a cluster's REST address (newsbeam flink start prints it)")
     run.add_argument("--parallelism", type=int, default=None,
                      help="Flink: subtasks per step, at most the raw topic's partitions (default: the cluster's)")
+    run.add_argument("--sdk-workers", type=int, default=None, metavar="N",
+                     help="Python worker processes on this machine (DirectRunner, embedded Flink); "
+                          "default: 1 on the DirectRunner, one per core (at most 4) on the embedded Flink")
     run.add_argument("--restore", default=None, metavar="latest|PATH",
                      help="streaming restart after a crash. Flink: resume from this pipeline's newest retained "
                           "checkpoint (latest; same broker, raw topic and group) or from a checkpoint or savepoint "
@@ -84,6 +87,7 @@ def cli_run(args: argparse.Namespace) -> int:
         producer_config=dict(target.client_config),
         flink_master=args.flink_master,
         parallelism=args.parallelism,
+        sdk_workers=args.sdk_workers,
         flink_batch=args.flink_batch,
         learn_boilerplate=args.learn_boilerplate,
         dedup=not args.no_dedup,

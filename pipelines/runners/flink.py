@@ -78,7 +78,8 @@ def on_cluster(flink_master: str) -> bool:
 
 def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_pool: str | None = None,
                checkpoints: Path | None = None, restore_from: str | None = None) -> list[str]:
-    """Beam options for FlinkRunner: staged jar, LOOPBACK locally, EXTERNAL worker pool on a cluster.
+    """Beam options for FlinkRunner: staged jar, EXTERNAL worker pool on a cluster; locally, the
+    local pool at `worker_pool` if one was started (runners/local_workers.py), else LOOPBACK.
 
     With `metrics_port` (a port or range such as "9250-9260"), the embedded Flink gets the
     Prometheus reporter (deploy/flink/conf) and publishes the pipeline's counters itself. With
@@ -103,7 +104,9 @@ def flink_args(flink_master: str, metrics_port: int | str | None = None, worker_
     ]
     args += [f"--job_server_jvm_property={opt}" for opt in JAVA17_OPENS]
     if not on_cluster(flink_master):
-        args.append("--environment_type=LOOPBACK")
+        # The embedded Flink's workers: inside this process, or the local pool's processes.
+        args += ["--environment_type=LOOPBACK"] if worker_pool is None else \
+            ["--environment_type=EXTERNAL", f"--environment_config={worker_pool}"]
     else:
         if restore_from:
             args.append(f"--savepoint_path={restore_from}")

@@ -20,6 +20,7 @@ from pipelines.beam.job import build
 from pipelines.beam.kafka_io import broker_gave_up, commit_slices, forget_broker_outages, plan_slices
 from pipelines.beam.sdk_patches import install as install_sdk_patches
 from pipelines.config import NAMESPACE, JobSettings
+from pipelines.runners.local_workers import pool_for
 from pipelines.runners.options import beam_options
 
 LOG = logging.getLogger(__name__)
@@ -42,8 +43,9 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
     elif job.commits_after_decisions and job.start == "committed":
         _warn_if_state_is_lost(job)
     conf_dir = os.environ.get("FLINK_CONF_DIR")
+    local_pool = pool_for(job)
     try:
-        options = beam_options(job)
+        options = beam_options(job, local_pool.address if local_pool else None)
         cluster_job = _name_cluster_job(job, options)
         p = beam.Pipeline(options=options)
         install_sdk_patches(p.options.get_all_options()["runner"])  # the runner chosen (streaming Direct is Prism)
@@ -51,6 +53,10 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         children_die_with_launcher()
         forget_broker_outages()  # only this job's steps count (tests run several jobs in one process)
         result = p.run()
+    except BaseException:
+        if local_pool is not None:
+            local_pool.stop()
+        raise
     finally:
         # The embedded Flink's settings for this job reach its job server through FLINK_CONF_DIR
         # (runners/flink.py); the next job in this process must not inherit them.
@@ -59,6 +65,7 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
         else:
             os.environ["FLINK_CONF_DIR"] = conf_dir
     result.cluster_job = cluster_job
+    result.local_pool = local_pool
     if cluster_job is not None and not bounded:
         _record_cluster_job(job, *cluster_job)
     if job.metrics_port is not None:
@@ -66,7 +73,11 @@ def run(job: JobSettings, wait: bool = True) -> PipelineResult:
 
         result.exporter = start_for_job(result, job, job.metrics_port)
     if wait:
-        state = _wait(result, job)
+        try:
+            state = _wait(result, job)
+        finally:
+            if local_pool is not None:
+                local_pool.stop()
         ended_well = state == PipelineState.DONE if bounded else state == PipelineState.CANCELLED
         if not ended_well:
             # Never success unless it finished: a streaming job has no end of its own (only a
@@ -199,6 +210,9 @@ def cancel(result: PipelineResult, timeout_s: float = 60.0) -> str:
         from pipelines.runners.flink import cancel_cluster_job
 
         cancel_cluster_job(*cluster_job, timeout_s=timeout_s)
+    local_pool = getattr(result, "local_pool", None)
+    if local_pool is not None:
+        local_pool.stop()
     if state not in (PipelineState.CANCELLED, PipelineState.CANCELLING, PipelineState.DONE):
         raise RuntimeError(f"job did not stop cleanly: {state}")
     return str(state)

@@ -14,8 +14,11 @@ FLINK_STREAMING_BUNDLE_MS = 100  # longest Flink bundle in streaming (Flink's ow
 STREAMING_JOB_SERVER_TIMEOUT_S = 10 * 365 * 24 * 3600  # a streaming job runs until it is cancelled
 
 
-def beam_options(job: JobSettings) -> PipelineOptions:
-    """Beam options for the chosen runner; never lets a runner download anything at run time."""
+def beam_options(job: JobSettings, local_pool: str | None = None) -> PipelineOptions:
+    """Beam options for the chosen runner; never lets a runner download anything at run time.
+    `local_pool`: the address of the worker pool an embedded Flink job starts its SDK workers
+    through (runners/local_workers.py); without it, they run inside this process (LOOPBACK)."""
+    from pipelines.runners.local_workers import local_workers
     from pipelines.runners.prism import ensure_prism
 
     streaming = job.mode == "streaming"
@@ -36,9 +39,10 @@ def beam_options(job: JobSettings) -> PipelineOptions:
     if runner == "DirectRunner":
         # Beam 2.62's DirectRunner runs bounded pipelines on the FnApiRunner; several worker
         # processes use more than one core (the GIL caps one process at one).
-        mode = "multi_processing" if job.direct_workers > 1 else "in_memory"
-        args += [f"--direct_num_workers={job.direct_workers}", f"--direct_running_mode={mode}"]
-        if job.direct_workers > 1:
+        workers = local_workers(job)
+        mode = "multi_processing" if workers > 1 else "in_memory"
+        args += [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"]
+        if workers > 1:
             # Beam starts those worker processes itself; the plugin installs the SDK patches there.
             args.append("--beam_plugin=pipelines.runners.direct_worker_plugin")
     elif runner == "PrismRunner":
@@ -55,8 +59,10 @@ def beam_options(job: JobSettings) -> PipelineOptions:
         checkpoints = embedded_checkpoints_dir(job) if streaming else None
         restore_from = _restore_path(job) if streaming and job.restore and not _given(job, "--savepoint_path") \
             else None
-        args += flink_args(job.flink_master, job.flink_metrics_port, worker_pool_for(job.flink_master), checkpoints,
-                           restore_from)
+        args += flink_args(job.flink_master, job.flink_metrics_port, local_pool or worker_pool_for(job.flink_master),
+                           checkpoints, restore_from)
+        if local_pool is not None and not _given(job, "--sdk_worker_parallelism"):
+            args.append(f"--sdk_worker_parallelism={local_workers(job)}")
         if job.parallelism is not None and not _given(job, "--parallelism"):
             args.append(f"--parallelism={job.parallelism}")
         if streaming:

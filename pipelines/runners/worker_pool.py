@@ -67,12 +67,15 @@ def pool_settings(argv: list[str] | None = None) -> dict:
             "container_executable": args.container_executable, "flink_rest": args.flink_rest}
 
 
-def write_worker_launcher(directory: Path, state_cache_size: int) -> Path:
+def write_worker_launcher(directory: Path, state_cache_size: int, exit_with_parent: bool = False) -> Path:
     """An executable that starts one worker through `sdk-worker`, for the pool's
-    `container_executable` slot (Beam passes it the worker's id and endpoints as flags)."""
+    `container_executable` slot (Beam passes it the worker's id and endpoints as flags).
+    `exit_with_parent`: each worker ends when the process that started it (the pool) is gone."""
     launcher = directory / "newsbeam-sdk-worker"
     command = [sys.executable, "-m", "pipelines.runners.worker_pool", WORKER_COMMAND,
                f"--state-cache-size={state_cache_size}"]
+    if exit_with_parent:
+        command.append("--exit-with-parent")
     launcher.write_text(f'#!/bin/sh\nexec {shlex.join(command)} "$@"\n')
     launcher.chmod(launcher.stat().st_mode | stat.S_IXUSR)
     return launcher
@@ -90,11 +93,28 @@ def run_worker(argv: list[str]) -> int:
     parser.add_argument("--id", required=True)
     parser.add_argument("--control_endpoint", required=True)
     parser.add_argument("--state-cache-size", type=int, required=True)
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="end when the process that started this worker is gone")
     args, _endpoints = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.WARNING)  # into the pool's per-worker log file
+    if args.exit_with_parent:
+        _exit_with_parent(os.getppid())
     install(POOL_RUNNER)
     SdkHarness(args.control_endpoint, worker_id=args.id, state_cache_size=args.state_cache_size).run()
     return 0
+
+
+def _exit_with_parent(parent_pid: int, every_s: float = 1.0) -> None:
+    """End this process once its parent is gone (it is then re-parented). A pool inside `newsbeam
+    run` starts its workers from gRPC threads, so a parent-death signal, which the kernel ties to
+    the starting thread, would end a worker when that thread ends, not with the launcher."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class WorkerPool(BeamFnExternalWorkerPoolServicer):
