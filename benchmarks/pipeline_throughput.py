@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--runner", default="DirectRunner", choices=RUNNERS)
     parser.add_argument("--workers", type=int, default=None,
-                        help="SDK worker processes (default: the job's, 1 on DirectRunner, one per core on Flink)")
+                        help="SDK worker processes (default: the job's own, one)")
     parser.add_argument("--no-dedup", action="store_true", help="the pipeline without the dedup steps")
     parser.add_argument("--pages-per-day", type=float, default=None,
                         help="spread the sample feed at this density (events per story horizon do not grow "

@@ -285,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--offered", type=float, default=None,
                         help="pages/s in the paced phase (default: half the sustained rate)")
     parser.add_argument("--sdk-workers", type=int, default=None,
-                        help="the job's SDK worker processes (default: the job's own, one per core)")
+                        help="the job's SDK worker processes (default: the job's own, one)")
     parser.add_argument("--timeout-s", type=float, default=900.0)
     parser.add_argument("beam_args", nargs="*", help="extra Beam options for the job, after --")
     return parser

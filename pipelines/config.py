@@ -90,9 +90,8 @@ class JobSettings:
     producer_config: dict[str, Any] = field(default_factory=dict)
     flink_master: str = "[local]"
     parallelism: int | None = None  # Flink: tasks per step (at most the raw topic's partitions)
-    # Python SDK worker processes on this machine: DirectRunner (bounded) and the embedded Flink;
-    # None: 1 on the DirectRunner, one per core (at most 4) on the embedded Flink
-    # (runners/local_workers.py). A cluster's workers are its worker pools'.
+    # Python SDK worker processes on this machine: DirectRunner (bounded) and the embedded Flink
+    # (runners/local_workers.py); None: one, inside the launcher. A cluster's workers are its pools'.
     sdk_workers: int | None = None
     learn_boilerplate: bool = False
     horizon_ms: int = 48 * 3600 * 1000

@@ -66,16 +66,16 @@ def test_streaming_survives_a_broker_outage(own_broker, runner: str, caplog) -> 
     now = int(time.time() * 1000)
     before, after = _pages(0, 8, now - 120_000), _pages(8, 8, now - 60_000)
     produce(bootstrap, topics.raw, before, progress=False)
+    # One SDK worker, inside this process (LOOPBACK), so that the reader's log lines reach caplog.
     result = run(JobSettings(bootstrap=bootstrap, topics=topics, group_id=group, runner=runner,
-                             mode="streaming", allowed_lateness_ms=5_000), wait=False)
+                             mode="streaming", allowed_lateness_ms=5_000, sdk_workers=1), wait=False)
     try:
         deadline = time.monotonic() + 180  # embedded Flink takes longer to start than Prism
         _wait(lambda: _accounted(bootstrap, topics) >= len(before), deadline, "the job did not read the first pages")
 
         kb.stop(own_broker["handle"])
         own_broker["handle"] = None
-        # The SDK workers run in this process (LOOPBACK), so their log lines are captured here. A
-        # runner may hold the reader back for a while (a Flink checkpoint, a loaded machine): wait
+        # A runner may hold the reader back for a while (a Flink checkpoint, a loaded machine): wait
         # for the reader to notice rather than for a fixed time.
         _wait(lambda: _outage_logged(caplog), time.monotonic() + 120, "the outage must show in the job's log")
         time.sleep(10)  # a few backoffs more

@@ -91,14 +91,17 @@ def test_bounded_run_at_parallelism_two_equals_the_direct_runner(kafka_broker, c
 
 
 def _sdk_workers() -> list[int]:
-    """Pids of SDK worker processes started by the project's worker pool."""
+    """Pids of SDK worker processes started by the cluster's worker pool (not by an embedded job's
+    local pool: runners/local_workers.py)."""
+    pool = flink_cluster.read_state().worker_pool_pid
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
-        except OSError:
+            parent = int((cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-        if b"pipelines.runners.worker_pool" in args and b"sdk-worker" in args:
+        if b"pipelines.runners.worker_pool" in args and b"sdk-worker" in args and parent == pool:
             found.append(int(cmdline.parent.name))
     return found
 

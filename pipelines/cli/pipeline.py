@@ -41,7 +41,7 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="Flink: subtasks per step, at most the raw topic's partitions (default: the cluster's)")
     run.add_argument("--sdk-workers", type=int, default=None, metavar="N",
                      help="Python worker processes on this machine (DirectRunner, embedded Flink); "
-                          "default: 1 on the DirectRunner, one per core (at most 4) on the embedded Flink")
+                          "default: 1, inside this process")
     run.add_argument("--restore", default=None, metavar="latest|PATH",
                      help="streaming restart after a crash. Flink: resume from this pipeline's newest retained "
                           "checkpoint (latest; same broker, raw topic and group) or from a checkpoint or savepoint "

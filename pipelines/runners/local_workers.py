@@ -12,23 +12,30 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import shutil
+import subprocess
 import tempfile
+import time
 from pathlib import Path
+
+from apache_beam.portability.api import beam_fn_api_pb2
+from apache_beam.runners.worker.worker_pool_main import kill_process_gracefully
 
 from pipelines.config import JobSettings
 from pipelines.runners.flink import on_cluster
-from pipelines.runners.worker_pool import LOOPBACK, serve, write_worker_launcher
+from pipelines.runners.worker_pool import LOOPBACK, WorkerPool, serve_pool, write_worker_launcher
 
 LOG = logging.getLogger(__name__)
-MAX_DEFAULT_WORKERS = 4  # the default follows the cores, up to this many worker processes
+WARM_UP_TIMEOUT_S = 120.0  # the longest a job's submission waits for its workers' imports
 
 
 def default_workers() -> int:
-    """Local SDK worker processes when the user chose none: one per core, at most a few (each
-    holds its own state cache and Python runtime)."""
-    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
+    """Local SDK worker processes when the user chose none: one, inside the launcher (LOOPBACK).
+    More are faster on a machine with spare cores, but not the default yet: on a loaded 2-core
+    machine their start delayed Flink's own (a checkpoint failed while tasks were still being
+    deployed), and a streaming job whose reader gave up on Kafka inside a worker process did not
+    end (docs/decisions-dedup.md, session 25)."""
+    return 1
 
 
 def local_workers(job: JobSettings) -> int:
@@ -49,15 +56,58 @@ def pool_for(job: JobSettings) -> LocalWorkerPool | None:
     return LocalWorkerPool(workers, job.state_cache_mb)
 
 
+class _WarmPool(WorkerPool):
+    """The worker pool, handing each StartWorker a process started ahead that has done its imports:
+    a cold Python worker takes seconds to import Beam and the steps, and Flink's checkpoints fail
+    while a step is still waiting for its worker (seen: one failed checkpoint per start on a loaded
+    machine). A request beyond the warm ones starts a worker the usual way."""
+
+    def __init__(self, launcher: str, log_dir: Path, warm: list[subprocess.Popen]) -> None:
+        super().__init__(launcher, log_dir)
+        self._warm = warm
+
+    def StartWorker(self, request, context):  # noqa: N802 (the gRPC method's name)
+        with self._lock:
+            process = self._warm.pop(0) if self._warm else None
+        if process is None or process.poll() is not None:
+            return super().StartWorker(request, context)
+        process.stdin.write(f"{request.worker_id} {request.control_endpoint.url}\n".encode())
+        process.stdin.close()
+        with self._lock:
+            self._workers[(request.worker_id, request.control_endpoint.url)] = process
+        return beam_fn_api_pb2.StartWorkerResponse()
+
+    def stop_all(self) -> None:
+        with self._lock:
+            idle, self._warm = self._warm, []
+        for process in idle:
+            kill_process_gracefully(process)
+        super().stop_all()
+
+
 class LocalWorkerPool:
-    """A worker pool served from this process for one embedded Flink job; `address` is what its
-    EXTERNAL environment dials. `stop` ends the workers (also at exit)."""
+    """A worker pool served from this process for one embedded Flink job, its workers started
+    (and their imports done) before the job is submitted; `address` is what its EXTERNAL
+    environment dials. `stop` ends the workers (also at exit)."""
 
     def __init__(self, workers: int, state_cache_mb: int) -> None:
         self.workers = workers
         self._scratch = Path(tempfile.mkdtemp(prefix="newsbeam-workers-"))
         launcher = write_worker_launcher(self._scratch, state_cache_mb << 20, exit_with_parent=True)
-        self._pool, self._server, port = serve(0, str(launcher), self._scratch, LOOPBACK)
+        warm, ready = [], []
+        for index in range(workers):
+            ready.append(self._scratch / f"warm-worker-{index}.ready")
+            with open(self._scratch / f"warm-worker-{index}.log", "wb") as log:
+                warm.append(subprocess.Popen([str(launcher), f"--warm={ready[-1]}"], stdin=subprocess.PIPE,
+                                             stdout=log, stderr=subprocess.STDOUT, close_fds=True))
+        self._pool = _WarmPool(str(launcher), self._scratch, warm)
+        # Their imports done before the job is submitted: on a small machine they would otherwise
+        # slow Flink's own start (seen: a checkpoint due while tasks were still being deployed).
+        deadline = time.monotonic() + WARM_UP_TIMEOUT_S
+        while not all(path.exists() or process.poll() is not None for path, process in zip(ready, warm, strict=True)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self._server, port = serve_pool(self._pool, 0, LOOPBACK)
         self.address = f"{LOOPBACK}:{port}"
         self._stopped = False
         atexit.register(self.stop)

@@ -90,16 +90,29 @@ def run_worker(argv: list[str]) -> int:
     from pipelines.beam.sdk_patches import install
 
     parser = argparse.ArgumentParser(prog=f"python -m pipelines.runners.worker_pool {WORKER_COMMAND}")
-    parser.add_argument("--id", required=True)
-    parser.add_argument("--control_endpoint", required=True)
+    parser.add_argument("--id")
+    parser.add_argument("--control_endpoint")
     parser.add_argument("--state-cache-size", type=int, required=True)
     parser.add_argument("--exit-with-parent", action="store_true",
                         help="end when the process that started this worker is gone")
+    parser.add_argument("--warm", metavar="READY_FILE",
+                        help="import everything first, create READY_FILE, then read '<id> <control endpoint>' "
+                             "from stdin")
     args, _endpoints = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.WARNING)  # into the pool's per-worker log file
     if args.exit_with_parent:
         _exit_with_parent(os.getppid())
     install(POOL_RUNNER)
+    if args.warm:
+        import pipelines.beam.job  # noqa: F401 - what unpickling the job's steps would import later
+
+        Path(args.warm).touch()
+        assignment = sys.stdin.readline().split()
+        if len(assignment) != 2:
+            return 0  # the pool stopped without handing this worker a job
+        args.id, args.control_endpoint = assignment
+    elif not (args.id and args.control_endpoint):
+        parser.error("--id and --control_endpoint are required without --warm")
     SdkHarness(args.control_endpoint, worker_id=args.id, state_cache_size=args.state_cache_size).run()
     return 0
 
@@ -232,12 +245,18 @@ def serve(port: int, launcher: str, log_dir: Path, bind: str = LOOPBACK,
     """Start the pool's gRPC service on `bind:port` (port 0: any free one); returns the bound port.
     Each worker's output goes to a file of its own under `log_dir`."""
     pool = WorkerPool(launcher, log_dir, flink_rest)
+    server, bound = serve_pool(pool, port, bind)
+    return pool, server, bound
+
+
+def serve_pool(pool: WorkerPool, port: int, bind: str = LOOPBACK) -> tuple[grpc.Server, int]:
+    """Serve `pool` on `bind:port` (port 0: any free one); returns the server and the bound port."""
     server = grpc.server(thread_pool_executor.shared_unbounded_instance(),
                          options=[("grpc.http2.max_pings_without_data", 0), ("grpc.http2.max_ping_strikes", 0)])
     bound = server.add_insecure_port(f"{bind}:{port}")
     beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(pool, server)
     server.start()
-    return pool, server, bound
+    return server, bound
 
 
 def main(argv: list[str] | None = None) -> int:
