@@ -189,3 +189,27 @@ def test_newsbeam_run_exits_non_zero_with_the_reason_when_the_broker_stays_away(
     text = log.read_text()
     assert rc != 0, text[-3000:]
     assert "unreachable for" in text and "the job stops instead of waiting silently" in text, text[-3000:]
+
+
+def test_a_writer_whose_broker_is_gone_fails_its_bundle_with_the_reason_and_closes_quietly() -> None:
+    """The writer's flush gives up after the outage limit with the reader's wording, and its
+    teardown does not replace that failure with the close's own timeout (seen on a loaded CI)."""
+    from kafka import errors as kerrors
+
+    from pipelines.beam.kafka_io import BrokerUnreachable, _ProduceFn
+
+    class GoneProducer:
+        def flush(self, timeout=None):
+            raise kerrors.KafkaTimeoutError("Timeout waiting for future")
+
+        close = flush
+
+    writer = _ProduceFn("127.0.0.1:9", "gone.stories", {}, None, None, "avro")
+    writer._max_outage = 10.0
+    writer._producer = GoneProducer()
+    writer._pending = [("message", None)]
+    with pytest.raises(BrokerUnreachable, match="unreachable for 10 s while writing 1 records to gone.stories; "
+                                                "the job stops instead of waiting silently"):
+        writer.finish_bundle()
+    writer.teardown()
+    assert writer._producer is None

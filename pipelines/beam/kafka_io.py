@@ -516,8 +516,8 @@ class _ProduceFn(beam.DoFn):
             self._client().flush(timeout=self._max_outage)
         except kerrors.KafkaTimeoutError as exc:
             raise BrokerUnreachable(
-                f"Kafka at {self._bootstrap} took more than {self._max_outage:.0f} s to take {len(self._pending)} "
-                f"records for {self._topic}; the job stops instead of waiting silently") from exc
+                f"Kafka at {self._bootstrap} unreachable for {self._max_outage:.0f} s while writing "
+                f"{len(self._pending)} records to {self._topic}; the job stops instead of waiting silently") from exc
         failed: list[KafkaMessage] = []
         for message, future in self._pending:
             try:
@@ -594,7 +594,12 @@ class _ProduceFn(beam.DoFn):
 
     def teardown(self) -> None:
         if self._producer is not None:
-            self._producer.close(timeout=10)
+            try:
+                self._producer.close(timeout=10)
+            except kerrors.KafkaError as exc:
+                # Only records of a bundle that did not finish are still buffered here, and that
+                # bundle is retried: the job's failure is the bundle's, not this close's.
+                LOG.warning("Kafka producer for %s closed with records unsent: %r", self._topic, exc)
             self._producer = None
 
 
