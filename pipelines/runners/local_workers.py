@@ -58,9 +58,9 @@ def pool_for(job: JobSettings) -> LocalWorkerPool | None:
 
 class _WarmPool(WorkerPool):
     """The worker pool, handing each StartWorker a process started ahead that has done its imports:
-    a cold Python worker takes seconds to import Beam and the steps, and Flink's checkpoints fail
-    while a step is still waiting for its worker (seen: one failed checkpoint per start on a loaded
-    machine). A request beyond the warm ones starts a worker the usual way."""
+    a cold Python worker takes seconds to import Beam and the steps, time the job's steps would
+    spend waiting for it after the job was submitted. A request beyond the warm ones starts a
+    worker the usual way."""
 
     def __init__(self, launcher: str, log_dir: Path, warm: list[subprocess.Popen]) -> None:
         super().__init__(launcher, log_dir)
@@ -101,8 +101,8 @@ class LocalWorkerPool:
                 warm.append(subprocess.Popen([str(launcher), f"--warm={ready[-1]}"], stdin=subprocess.PIPE,
                                              stdout=log, stderr=subprocess.STDOUT, close_fds=True))
         self._pool = _WarmPool(str(launcher), self._scratch, warm)
-        # Their imports done before the job is submitted: on a small machine they would otherwise
-        # slow Flink's own start (seen: a checkpoint due while tasks were still being deployed).
+        # Their imports done before the job is submitted, not competing with Flink's own start for
+        # the machine's cores.
         deadline = time.monotonic() + WARM_UP_TIMEOUT_S
         while not all(path.exists() or process.poll() is not None for path, process in zip(ready, warm, strict=True)) \
                 and time.monotonic() < deadline:
