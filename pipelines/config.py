@@ -68,6 +68,9 @@ RUNNERS = ("DirectRunner", "PrismRunner", "FlinkRunner")
 SDK_STATE_CACHE_MB = 256  # Beam 2.62 ships it off: each state read is then a round trip to the runner
 
 
+# Raw records a bounded run may dedup in one group (beam/steps/dedup/one_group.py): that worker
+# holds every document of the run at once (docs/decisions-dedup.md has the memory per page).
+ONE_GROUP_DEDUP_LIMIT = 100_000
 DEFAULT_SETTLE_MS = 500  # the longest the early firing waits for the Index partitions' answers
 
 
@@ -100,6 +103,9 @@ class JobSettings:
     # reaches the decision step; None: final records only (beam/steps/dedup/transform.py).
     provisional_settle_ms: int | None = DEFAULT_SETTLE_MS
     dedup: bool = True
+    # Bounded runs of at most this many raw records dedup in one group, on one worker
+    # (beam/steps/dedup/one_group.py); larger ones, and streaming runs, use the keyed steps. 0: never.
+    one_group_dedup_limit: int = ONE_GROUP_DEDUP_LIMIT
     metrics_port: int | None = None
     flink_metrics_port: str | None = None  # Flink's own Prometheus reporter (embedded Flink)
     flink_batch: bool = False  # bounded runs on Flink's batch (DataSet) mode instead of its streaming mode
@@ -127,6 +133,12 @@ class JobSettings:
         checkpoints (Prism), where a restart rebuilds its state by replaying input."""
         return (self.mode == "streaming" and self.dedup and self.commit_offsets and bool(self.group_id)
                 and self.effective_runner == "PrismRunner")
+
+    def dedups_in_one_group(self, records: int | None) -> bool:
+        """Whether a run reading `records` raw records (None: not known ahead) dedups them in one
+        group instead of the keyed steps."""
+        return (self.dedup and self.mode == "bounded" and records is not None
+                and records <= self.one_group_dedup_limit)
 
     @property
     def early_firing_ms(self) -> int | None:

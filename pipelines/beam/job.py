@@ -40,7 +40,7 @@ from pipelines.beam.lake import WriteToLake
 from pipelines.beam.steps.boilerplate import LearnSiteBoilerplate
 from pipelines.beam.steps.commit import CommitAfterDecisions, KafkaOffsets
 from pipelines.beam.steps.decode_extract import DEAD, DecodePages, ExtractArticles
-from pipelines.beam.steps.dedup import DedupStories
+from pipelines.beam.steps.dedup import DedupStories, DedupStoriesInOneGroup
 from pipelines.beam.steps.encode import EncodeArticles, EncodeDeadLetters, EncodeKeyed
 from pipelines.beam.steps.language import TagLanguages
 from pipelines.beam.steps.lateness import MarkLateRecords
@@ -88,9 +88,13 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
     ]
     _to_lake(job, new_articles, "articles", "Article")
     if job.dedup:
-        stories, links = articles | "DedupStories" >> DedupStories(
-            job.horizon_ms, job.allowed_lateness_ms, expire_state=job.mode == "streaming",
-            settle_ms=job.early_firing_ms)
+        if job.dedups_in_one_group(sum(s.stop - s.start for s in slices) if slices else None):
+            stories, links = articles | "DedupStoriesInOneGroup" >> DedupStoriesInOneGroup(
+                job.horizon_ms, job.allowed_lateness_ms)
+        else:
+            stories, links = articles | "DedupStories" >> DedupStories(
+                job.horizon_ms, job.allowed_lateness_ms, expire_state=job.mode == "streaming",
+                settle_ms=job.early_firing_ms)
         written.append(
             stories
             | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -246,6 +246,13 @@ class Fingerprint:
         fp = cls(pid, t, "article" if kind == 0 else "short", exact, url[:nurl], sig, shingles, *parts, length)
         return fp.with_keys() if with_keys else fp
 
+    def content(self) -> tuple[Any, ...]:
+        """Every field a decision reads (decide.py): two documents with equal contents get the same
+        decision against any third, whatever their page ids and times."""
+        return (self.kind, self.exact_hash, self.url_hash, self.signature, self.shingles, self.title_words,
+                self.lead_words, self.title_numbers, self.lead_numbers, self.title_names, self.lead_names,
+                self.paragraphs, self.text_length)
+
     def with_keys(self) -> Fingerprint:
         """The same fingerprint with its band keys computed (see `band_keys_of`)."""
         return Fingerprint(*(getattr(self, f) for f in _FIELDS[:-1]), band_keys=tuple(band_keys_of(self)))
@@ -344,3 +351,22 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
         text_length=len(norm_body),
     )
     return fp.with_keys()
+
+
+def fingerprints(docs: Iterable[Mapping[str, Any]], boilerplate: Iterable[str] = ()) -> list[Fingerprint]:
+    """`fingerprint` of each document, in order. Documents with the same text and URL (a teaser
+    listed on many pages, a syndicated copy) share one computation: only the page id and time
+    differ."""
+    boiler = tuple(boilerplate)
+    done: dict[tuple[str, str, str, str], Fingerprint] = {}
+    out = []
+    for doc in docs:
+        key = (doc.get("title") or "", doc.get("lead") or "", doc.get("body") or "",
+               doc.get("canonical_url") or doc.get("url") or "")
+        fp = done.get(key)
+        if fp is None:
+            fp = done[key] = fingerprint(doc, boiler)
+        else:
+            fp = replace(fp, page_id=str(doc["page_id"]), event_time_ms=event_time_ms(doc))
+        out.append(fp)
+    return out

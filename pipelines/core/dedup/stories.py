@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.core import ids
-from pipelines.core.dedup.decide import Decision, explain
-from pipelines.core.dedup.signature import Fingerprint, event_time_ms, fingerprint
+from pipelines.core.dedup.decide import Decision, explain, judge_banded
+from pipelines.core.dedup.signature import Fingerprint, event_time_ms, fingerprint, fingerprints
 from pipelines.core.urls import normalize_url
 
 HORIZON_MS = 48 * 3600 * 1000
@@ -154,6 +154,16 @@ def link_key(link: Mapping[str, Any]) -> tuple[str, ...]:
     return (link["from_story"], link["type"], link["to_story"] or "", link["to_url"] or "", link["to_title"] or "")
 
 
+def item_link(page_story: str, page_id: str, item: Mapping[str, Any], item_story: str) -> dict[str, Any] | None:
+    """The `similar_news` link of a page's related-news item (a document of its own, see
+    `related_item_doc`) once both stories are known: none when the item joined the page's own story."""
+    if item_story == page_story:
+        return None
+    return story_link(page_story, "similar_news", 1.0, event_time_ms(item),
+                      f"page_id={page_id};item={item['item_index']}", to_story=item_story,
+                      to_url=item.get("canonical_url") or None, to_title=item.get("title") or None)
+
+
 def related_item_doc(page: Mapping[str, Any], index: int, item: Mapping[str, Any]) -> dict[str, Any]:
     """A page's related-news item as a short document (title + snippet) at the page's event time."""
     url = item.get("url")
@@ -196,16 +206,29 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
         if pid not in unique or (event_time_ms(doc), repr(sorted(doc.items()))) < (
                 event_time_ms(unique[pid]), repr(sorted(unique[pid].items()))):
             unique[pid] = doc
-    fps = sorted((fingerprint(d, boiler) for d in unique.values()), key=seniority)
+    fps = sorted(fingerprints(unique.values(), boiler), key=seniority)
     by_pid = {fp.page_id: unique[fp.page_id] for fp in fps}
     n = len(fps)
+    # Documents of equal content get equal decisions (Fingerprint.content): judge each pair of
+    # contents once. On the sample feed 222 k candidate pairs are 60 k pairs of contents.
+    content_ids: dict[tuple[Any, ...], int] = {}
+    content_id = [content_ids.setdefault(fp.content(), len(content_ids)) for fp in fps]
+    judged: dict[tuple[int, int], Decision] = {}
+
+    def judge(senior: int, junior: int) -> Decision:
+        """The decision on two documents that share a band key (a candidate pair)."""
+        key = (content_id[senior], content_id[junior])
+        decision = judged.get(key)
+        if decision is None:
+            decision = judged[key] = judge_banded(fps[senior], fps[junior])
+        return decision
 
     founder = list(range(n))
     pair_decisions: list[tuple[int, int, Decision]] = []  # (senior, junior, decision), non-None labels
     buckets = _Buckets(horizon_ms)
     for i, fp in enumerate(fps):
         for j in buckets.candidates(fp, fps):
-            decision = explain(fps[j], fp)
+            decision = judge(j, i)
             if decision.label is None:
                 continue
             pair_decisions.append((j, i, decision))
@@ -236,14 +259,14 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
         f = founder[i]
         founded_at.setdefault(story[i], fps[i].event_time_ms)
         if f != i:
-            decision = explain(fps[f], fps[i])
+            decision = judge(f, i)
             put(story_link(story_key(pids[i]), "duplicate_of", decision.score, fps[i].event_time_ms,
                            f"page_id={pids[i]};founder={pids[f]};rule={decision.rule}", to_story=story[i],
                            to_url=document_url(by_pid[pids[i]]) or None), (f, i))
             if founder[f] != f:
                 merged_into[story[i]] = f
     for sid, f in merged_into.items():
-        decision = explain(fps[founder[f]], fps[f])
+        decision = judge(founder[f], f)
         put(story_link(sid, "merged_into", decision.score, founded_at[sid],
                        f"founder={pids[f]};joined={pids[founder[f]]};rule={decision.rule}", to_story=story[f]),
             (founder[f], f))
@@ -273,6 +296,8 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
 def _similar_news(fps: list[Fingerprint], by_pid: Mapping[str, Mapping[str, Any]], story: list[str],
                   horizon_ms: int, put: Any) -> None:
     """Resolve every page's related-news items to stories (see the module docstring)."""
+    if not any(page.get("related") for page in by_pid.values()):
+        return
     index: dict[str, list[int]] = {}
     url_index: dict[str, list[int]] = {}
     for i, fp in enumerate(fps):

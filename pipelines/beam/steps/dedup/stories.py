@@ -51,6 +51,7 @@ from pipelines.core.dedup.stories import (
     WITHDRAWN,
     canonical_key,
     document_url,
+    item_link,
     link_key,
     seen_at,
     story_key,
@@ -486,11 +487,9 @@ class ResolveLinksFn(ExpiringState):
               linked: set[bytes]) -> Iterator[dict]:
         my_story, my_rank = mine
         if type(message) is Item:
-            if message.story != my_story:
-                item = message.document
-                yield story_link(my_story, "similar_news", 1.0, event_time_ms(item.as_dict()),
-                                 f"page_id={pid};item={item.item_index}", to_story=message.story,
-                                 to_url=item.canonical_url or None, to_title=item.title or None)
+            link = item_link(my_story, pid, message.document.as_dict(), message.story)
+            if link is not None:
+                yield link
             return
         junior_story = message.story
         tag = bytes.fromhex(junior_story[:16])
