@@ -47,7 +47,7 @@ def bare_extract_and_tag(pages: list[dict]) -> tuple[float, float]:
 
 
 def bounded_pipeline(pages: list[dict], runner: str, workers: int | None, dedup: bool = True,
-                     keep_all: bool = False) -> tuple[float, dict]:
+                     keep_all: bool = False, keyed_dedup: bool = False) -> tuple[float, dict]:
     from pipelines.config import JobSettings
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
@@ -60,8 +60,9 @@ def bounded_pipeline(pages: list[dict], runner: str, workers: int | None, dedup:
         create_topics(broker.bootstrap, topics, keep_all=keep_all)
         produce(broker.bootstrap, topics.raw, (page_message(p) for p in pages), progress=False)
         start = time.perf_counter()
-        result = run(JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, sdk_workers=workers,
-                                 dedup=dedup))
+        settings = JobSettings(bootstrap=broker.bootstrap, topics=topics, runner=runner, sdk_workers=workers,
+                               dedup=dedup, **({"one_group_dedup_limit": 0} if keyed_dedup else {}))
+        result = run(settings)
         elapsed = time.perf_counter() - start
         return len(pages) / elapsed, counters(result)
 
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None,
                         help="SDK worker processes (default: the job's own, one)")
     parser.add_argument("--no-dedup", action="store_true", help="the pipeline without the dedup steps")
+    parser.add_argument("--keyed-dedup", action="store_true",
+                        help="dedup with the keyed steps a streaming job runs, not in one group (the bounded default)")
     parser.add_argument("--pages-per-day", type=float, default=None,
                         help="spread the sample feed at this density (events per story horizon do not grow "
                              "with --pages); default: every feed over the generator's 64 hours")
@@ -86,14 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     extractor_rate = bare_extractor(pages)
     tagged_rate, load_s = bare_extract_and_tag(pages)
     pipeline_rate, job = bounded_pipeline(pages, args.runner, args.workers, dedup=not args.no_dedup,
-                                          keep_all=args.pages_per_day is not None)
+                                          keep_all=args.pages_per_day is not None, keyed_dedup=args.keyed_dedup)
     assert job.get("pages_read") == len(pages), job
     print(json.dumps({
         "benchmark": "pipeline_throughput",
         "pages": len(pages),
         "runner": args.runner,
         "workers": args.workers,
-        "dedup": not args.no_dedup,
+        "dedup": ("keyed" if args.keyed_dedup else "one group") if not args.no_dedup else None,
         "pages_per_day": args.pages_per_day,
         "extractor_pages_per_s": round(extractor_rate, 1),
         "pipeline_pages_per_s": round(pipeline_rate, 1),

@@ -70,7 +70,7 @@ SDK_STATE_CACHE_MB = 256  # Beam 2.62 ships it off: each state read is then a ro
 
 # Raw records a bounded run may dedup in one group (beam/steps/dedup/one_group.py): that worker
 # holds every document of the run at once (docs/decisions-dedup.md has the memory per page).
-ONE_GROUP_DEDUP_LIMIT = 100_000
+ONE_GROUP_DEDUP_LIMIT = 50_000
 DEFAULT_SETTLE_MS = 500  # the longest the early firing waits for the Index partitions' answers
 
 

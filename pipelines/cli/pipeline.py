@@ -10,7 +10,7 @@ import orjson
 
 from pipelines.cli.common import add_kafka_target, kafka_target
 from pipelines.cli.ops import add_metrics_port_argument
-from pipelines.config import DEFAULT_SETTLE_MS, MAX_PAGE_BYTES, RUNNERS
+from pipelines.config import DEFAULT_SETTLE_MS, MAX_PAGE_BYTES, ONE_GROUP_DEDUP_LIMIT, RUNNERS
 
 
 def add_pipeline_parsers(subparsers: Any) -> None:
@@ -56,6 +56,9 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--allowed-lateness-s", type=float, default=600.0,
                      help="a page's story is decided this long (watermark time) after it; records trailing "
                           "their partition by more go to the DLQ (stage dedup) after being written as articles")
+    run.add_argument("--one-group-dedup-limit", type=int, default=ONE_GROUP_DEDUP_LIMIT, metavar="RECORDS",
+                     help="bounded: dedup a run of at most this many raw records in one group, on one worker "
+                          "(faster; that worker holds every document); larger runs use the keyed steps (0: always)")
     run.add_argument("--provisional-settle-ms", type=int, default=DEFAULT_SETTLE_MS,
                      help="streaming: fire each article's provisional story once every Index partition has judged it, "
                           "or this long after it reaches dedup if one is slower (0: final stories only)")
@@ -96,6 +99,7 @@ def cli_run(args: argparse.Namespace) -> int:
         horizon_ms=int(args.horizon_hours * 3600_000),
         allowed_lateness_ms=int(args.allowed_lateness_s * 1000),
         provisional_settle_ms=args.provisional_settle_ms or None,
+        one_group_dedup_limit=args.one_group_dedup_limit,
         restore=args.restore,
         extra_beam_args=args.beam_args,
     )
