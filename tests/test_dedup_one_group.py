@@ -126,8 +126,11 @@ def test_twins_share_a_fingerprint_computation_and_keep_their_own_ids():
            "canonical_url": "https://example.com/storm"}
     twin = {**doc, "page_id": "b", "published_at": 2_000}
     other = {**doc, "page_id": "c", "title": "Storm closes schools in Iasi"}
-    assert fingerprints([doc, twin, other]) == [fingerprint(doc), fingerprint(twin), fingerprint(other)]
+    expected = [fingerprint(doc), fingerprint(twin), fingerprint(other), fingerprint(doc)]
+    assert fingerprints([doc, twin, other, doc]) == expected
     assert [fp.band_keys for fp in fingerprints([doc, twin])] == [fingerprint(doc).band_keys] * 2
+    longer = {**twin, "body": twin["body"] + "More."}
+    assert fingerprints([doc, longer])[1] == fingerprint(longer)
 
 
 @pytest.mark.parametrize("mode, records, limit, expected", [

@@ -353,10 +353,12 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
     return fp.with_keys()
 
 
+
+
 def fingerprints(docs: Iterable[Mapping[str, Any]], boilerplate: Iterable[str] = ()) -> list[Fingerprint]:
-    """`fingerprint` of each document, in order. Documents with the same text and URL (a teaser
-    listed on many pages, a syndicated copy) share one computation: only the page id and time
-    differ."""
+    """`fingerprint` of each document, in order. Documents with the same title, lead, body and URL
+    (a teaser listed on many pages, a syndicated copy) share one computation: only their page ids
+    and times differ."""
     boiler = tuple(boilerplate)
     done: dict[tuple[str, str, str, str], Fingerprint] = {}
     out = []
