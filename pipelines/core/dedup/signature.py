@@ -353,8 +353,6 @@ def fingerprint(doc: Mapping[str, Any], boilerplate: Iterable[str] = ()) -> Fing
     return fp.with_keys()
 
 
-
-
 def fingerprints(docs: Iterable[Mapping[str, Any]], boilerplate: Iterable[str] = ()) -> list[Fingerprint]:
     """`fingerprint` of each document, in order. Documents with the same title, lead, body and URL
     (a teaser listed on many pages, a syndicated copy) share one computation: only their page ids
