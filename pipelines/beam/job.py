@@ -19,7 +19,9 @@ Streaming semantics, stated once for the whole job:
   story is decided by an event-time timer when the watermark passes its timestamp plus the
   allowed lateness (one firing per document, deterministic whatever the arrival order); state
   expires on event-time timers `horizon + allowed lateness` after the last element that needed
-  it (streaming only; bounded runs drop all state at the end).
+  it (streaming only; bounded runs drop all state at the end). A bounded run of at most
+  `one_group_dedup_limit` records dedups in one GroupByKey instead, which fires once its input is
+  read (beam/steps/dedup/transform.py says how each dedup path fires).
 * Checkpoints (Flink streaming): every 10 s, bundles finished before the barrier, so Kafka offsets
   are committed only once the outputs of the records before them are durable.
 * Commits without checkpoints (Prism streaming): CommitAfterDecisions commits a partition's offset

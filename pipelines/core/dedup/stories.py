@@ -209,8 +209,8 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
     fps = sorted(fingerprints(unique.values(), boiler), key=seniority)
     by_pid = {fp.page_id: unique[fp.page_id] for fp in fps}
     n = len(fps)
-    # Documents of equal content get equal decisions (Fingerprint.content): judge each pair of
-    # contents once. On the sample feed 222 k candidate pairs are 60 k pairs of contents.
+    # Documents of equal content get equal decisions (Fingerprint.content), and a teaser listed on
+    # many pages makes many candidate pairs of the same two contents: judge each pair once.
     content_ids: dict[tuple[Any, ...], int] = {}
     content_id = [content_ids.setdefault(fp.content(), len(content_ids)) for fp in fps]
     judged: dict[tuple[int, int], Decision] = {}

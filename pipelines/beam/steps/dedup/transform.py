@@ -41,6 +41,10 @@ How the job fires (the one place that says it):
   without it, or `withdrawn` when the story is left with no member; a provisional duplicate_of link
   gets a `withdrawn` twin). A document decided before it settles (catching up on a backlog) gets no
   provisional firing.
+* bounded, in one group (one_group.py, runs of at most JobSettings.one_group_dedup_limit records):
+  no keyed steps at all. Every document waits in one GroupByKey in the global window, which fires
+  once, when the bounded input is exhausted, and every story is decided then: one final record per
+  story and per link edge, the same stories and edges as the final firing above.
 * late: an article whose record came later than the allowed lateness is a dead letter
   (SplitLateRecords), never a member.
 * warm-up (restart replay): after a restart without checkpoints (Prism) the job re-reads older
