@@ -143,3 +143,22 @@ def test_twins_share_a_fingerprint_computation_and_keep_their_own_ids():
 def test_which_runs_dedup_in_one_group(mode, records, limit, expected):
     job = JobSettings(mode=mode, one_group_dedup_limit=limit)
     assert job.dedups_in_one_group(records) is expected
+
+
+def _counters(transform: beam.PTransform, articles: list[dict]) -> dict[str, int]:
+    p = beam.Pipeline(runner=FnApiRunner())
+    _ = (p | beam.Create(articles)
+         | beam.Map(lambda a: beam.window.TimestampedValue(a, a["fetched_at"] / 1000)) | transform)
+    result = p.run()
+    result.wait_until_finish()
+    names = ("dedup_docs", "dedup_pairs_judged", "dups_exact", "dups_near", "stories_created", "stories_updated",
+             "stories_merged")
+    found = {c.key.metric.name: c.committed for c in result.metrics().query()["counters"]}
+    return {name: found.get(name, 0) for name in names}
+
+
+def test_one_group_counts_what_the_keyed_steps_count():
+    articles = _articles()
+    one_group = _counters(DedupStoriesInOneGroup(allowed_lateness_ms=LATENESS_MS), articles)
+    assert one_group == _counters(DedupStories(expire_state=False), articles)
+    assert min(one_group.values()) > 0, one_group

@@ -68,12 +68,14 @@ def seniority(fp: Fingerprint) -> tuple[int, str]:
 @dataclass
 class ClusterResult:
     """story_of: page_id → story_id; stories: Story.avsc dicts sorted by story_id; links:
-    StoryLink.avsc dicts, sorted; founder_of: page_id → founder page_id."""
+    StoryLink.avsc dicts, sorted; founder_of: page_id → founder page_id; candidate_pairs: how
+    many pairs the rule compared (documents sharing a band key within the horizon)."""
 
     story_of: dict[str, str]
     stories: list[dict[str, Any]]
     links: list[dict[str, Any]]
     founder_of: dict[str, str] = field(default_factory=dict)
+    candidate_pairs: int = 0
 
     def root(self, story_id: str) -> str:
         """Follow merged_into links to the story that absorbed `story_id` (itself if none)."""
@@ -226,8 +228,11 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
     founder = list(range(n))
     pair_decisions: list[tuple[int, int, Decision]] = []  # (senior, junior, decision), non-None labels
     buckets = _Buckets(horizon_ms)
+    compared = 0
     for i, fp in enumerate(fps):
-        for j in buckets.candidates(fp, fps):
+        candidates = buckets.candidates(fp, fps)
+        compared += len(candidates)
+        for j in candidates:
             decision = judge(j, i)
             if decision.label is None:
                 continue
@@ -290,7 +295,7 @@ def cluster(docs: Iterable[Mapping[str, Any]], horizon_ms: int = HORIZON_MS,
     stories = [story_record(sid, mem, story[merged_into[sid]] if sid in merged_into else None)
                for sid, mem in sorted(members.items())]
     return ClusterResult(story_of={pids[i]: story[i] for i in range(n)}, stories=stories, links=out_links,
-                         founder_of={pids[i]: pids[founder[i]] for i in range(n)})
+                         founder_of={pids[i]: pids[founder[i]] for i in range(n)}, candidate_pairs=compared)
 
 
 def _similar_news(fps: list[Fingerprint], by_pid: Mapping[str, Mapping[str, Any]], story: list[str],

@@ -71,6 +71,7 @@ class DecideAllFn(beam.DoFn):
         self._horizon_ms = horizon_ms
         self._delay_ms = delay_ms
         self._docs = Metrics.counter(NAMESPACE, "dedup_docs")
+        self._judged = Metrics.counter(NAMESPACE, "dedup_pairs_judged")
         self._exact = Metrics.counter(NAMESPACE, "dups_exact")
         self._near = Metrics.counter(NAMESPACE, "dups_near")
         self._created = Metrics.counter(NAMESPACE, "stories_created")
@@ -82,6 +83,7 @@ class DecideAllFn(beam.DoFn):
         docs = [NewDocument.decode(data).document.as_dict() for data in messages]
         self._docs.inc(len(docs))
         result, links = decide_all(docs, self._horizon_ms)
+        self._judged.inc(result.candidate_pairs)
         event_time = {doc["page_id"]: event_time_ms(doc) for doc in docs}
         for story in result.stories:
             self._created.inc()
