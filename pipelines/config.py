@@ -71,6 +71,10 @@ SDK_STATE_CACHE_MB = 256  # Beam 2.62 ships it off: each state read is then a ro
 # Raw records a bounded run may dedup in one group (beam/steps/dedup/one_group.py): that worker
 # holds every document of the run at once (docs/decisions-dedup.md has the memory per page).
 ONE_GROUP_DEDUP_LIMIT = 50_000
+# How long a bounded run's Kafka writers wait to fill a batch (streaming keeps the client's 20 ms).
+# Their bundles are large and flushed at their end anyway; fewer, larger batches mean fewer
+# requests and fewer wake-ups of kafka-python's sender thread (docs/decisions-dedup.md).
+BOUNDED_LINGER_MS = 200
 DEFAULT_SETTLE_MS = 500  # the longest the early firing waits for the Index partitions' answers
 
 
@@ -133,6 +137,14 @@ class JobSettings:
         checkpoints (Prism), where a restart rebuilds its state by replaying input."""
         return (self.mode == "streaming" and self.dedup and self.commit_offsets and bool(self.group_id)
                 and self.effective_runner == "PrismRunner")
+
+    @property
+    def writer_config(self) -> dict[str, Any]:
+        """The settings of the job's Kafka writers: `producer_config`, over a longer linger in
+        bounded runs (BOUNDED_LINGER_MS)."""
+        if self.mode == "bounded":
+            return {"linger_ms": BOUNDED_LINGER_MS, **self.producer_config}
+        return dict(self.producer_config)
 
     def dedups_in_one_group(self, records: int | None) -> bool:
         """Whether a run reading `records` raw records (None: not known ahead) dedups them in one

@@ -70,3 +70,15 @@ def test_embedded_flink_runs_its_sdk_workers_in_processes_of_the_local_pool_or_i
     assert local_workers(JobSettings(runner="DirectRunner")) == 1
     args = build_parser().parse_args(["run", "--runner", "FlinkRunner", "--sdk-workers", "2"])
     assert args.sdk_workers == 2
+
+
+def test_bounded_writers_linger_longer_unless_the_operator_says_otherwise():
+    from pipelines.config import BOUNDED_LINGER_MS
+    from pipelines.kafka import client
+
+    def linger(job: JobSettings) -> int:
+        return client._settings(client.KafkaProducer, client._PRODUCER_DEFAULTS, job.writer_config, {})["linger_ms"]
+
+    assert linger(JobSettings(mode="bounded")) == BOUNDED_LINGER_MS
+    assert linger(JobSettings(mode="streaming")) == client._PRODUCER_DEFAULTS["linger_ms"] < BOUNDED_LINGER_MS
+    assert linger(JobSettings(mode="bounded", producer_config={"linger_ms": 5})) == 5

@@ -86,7 +86,7 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
         new_articles
         | "EncodeArticles" >> EncodeArticles(job.output_format)
         | "WriteArticles" >> WriteToKafka(
-            job.bootstrap, job.topics.articles, job.producer_config, **refusals_to_dlq, metric="articles_written")
+            job.bootstrap, job.topics.articles, job.writer_config, **refusals_to_dlq, metric="articles_written")
     ]
     _to_lake(job, new_articles, "articles", "Article")
     if job.dedup:
@@ -101,13 +101,13 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
             stories
             | "EncodeStories" >> EncodeKeyed("Story", "story_id", job.output_format, "story_upserts")
             | "WriteStories" >> WriteToKafka(
-                job.bootstrap, job.topics.stories, job.producer_config, **refusals_to_dlq)
+                job.bootstrap, job.topics.stories, job.writer_config, **refusals_to_dlq)
         )
         written.append(
             links
             | "EncodeLinks" >> EncodeKeyed("StoryLink", "from_story", job.output_format, "links_emitted")
             | "WriteLinks" >> WriteToKafka(
-                job.bootstrap, job.topics.links, job.producer_config, **refusals_to_dlq)
+                job.bootstrap, job.topics.links, job.writer_config, **refusals_to_dlq)
         )
         _to_lake(job, stories, "stories", "Story")
         _to_lake(job, links, "links", "StoryLink")
@@ -117,7 +117,7 @@ def build(p: beam.Pipeline, job: JobSettings, slices: list[PartitionSlice] | Non
     written.append(
         dead
         | "EncodeDeadLetters" >> EncodeDeadLetters(job.output_format)
-        | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.producer_config, "dead_letters_written")
+        | "WriteDeadLetters" >> WriteToKafka(job.bootstrap, job.topics.dlq, job.writer_config, "dead_letters_written")
     )
     if job.commits_after_decisions:
         offsets = KafkaOffsets(job.bootstrap, job.topics.raw, job.group_id, job.consumer_config)
