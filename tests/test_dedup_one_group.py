@@ -18,6 +18,7 @@ from pipelines.config import JobSettings
 from pipelines.core.dedup.signature import event_time_ms, fingerprint, fingerprints
 from pipelines.core.extract import extract_article
 from pipelines.quality.evaluation.dedup import to_doc
+from tests.test_dedup_step import _final
 
 DATA = Path(__file__).parent / "data" / "dedup" / "labeled_sample.jsonl"
 SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
@@ -71,15 +72,6 @@ def _run(transform: beam.PTransform, articles: list[dict]) -> tuple[list[dict], 
         return [json.loads(line) for f in sorted(out.glob(f"{name}*")) for line in f.read_text().splitlines()]
 
     return read("stories"), read("links"), [tuple(x["stamp"]) for x in read("stamps")]
-
-
-def _final(stories: list[dict]) -> dict[str, dict]:
-    final: dict[str, dict] = {}
-    for story in stories:
-        old = final.get(story["story_id"])
-        if old is None or (story["version"], story["merged_into"] or "") > (old["version"], old["merged_into"] or ""):
-            final[story["story_id"]] = story
-    return final
 
 
 def _edges(links: list[dict]) -> set[tuple]:
