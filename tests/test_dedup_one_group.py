@@ -17,10 +17,9 @@ from pipelines.beam.steps.dedup.one_group import decide_all
 from pipelines.config import JobSettings
 from pipelines.core.dedup.signature import event_time_ms, fingerprint, fingerprints
 from pipelines.core.extract import extract_article
-from pipelines.quality.evaluation.dedup import to_doc
+from tests.test_dedup_step import _articles as labelled_articles
 from tests.test_dedup_step import _final
 
-DATA = Path(__file__).parent / "data" / "dedup" / "labeled_sample.jsonl"
 SEED = Path(__file__).parent / "data" / "seeds" / "000_f4b3b7efe7834f89.txt"
 LATENESS_MS = 600_000
 
@@ -35,12 +34,7 @@ def _sdk_patches_as_the_job_runs():
 def _articles() -> list[dict]:
     """80 labelled articles, the first 30 listing the next one as a related-news item (so items
     resolve to stories and several pages link the same ones), and the seed page."""
-    out = []
-    for line in DATA.read_text().splitlines()[:80]:
-        doc = to_doc(json.loads(line))
-        doc.update(fetched_at=doc["published_at"], source=doc["url"].split("/")[2], related=[], language="und",
-                   language_confidence=0.0, lead=doc["body"].split("\n")[0])
-        out.append(doc)
+    out = labelled_articles()
     for k in range(30):
         nxt = out[k + 1]
         out[k]["related"] = [{"title": nxt["title"], "url": nxt["url"], "snippet": nxt["lead"][:120], "language": "en"}]
