@@ -72,6 +72,20 @@ def test_embedded_flink_runs_its_sdk_workers_in_processes_of_the_local_pool_or_i
     assert args.sdk_workers == 2
 
 
+def test_embedded_flink_runs_one_subtask_per_step_per_sdk_worker_unless_told():
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions
+
+    def parallelism(job: JobSettings, local_pool: str | None = None) -> int | None:
+        return beam_options(job, local_pool).view_as(FlinkRunnerOptions).parallelism
+
+    assert parallelism(JobSettings(runner="FlinkRunner", mode="streaming")) == 1
+    assert parallelism(JobSettings(runner="FlinkRunner", sdk_workers=2), local_pool="127.0.0.1:4242") == 2
+    assert parallelism(JobSettings(runner="FlinkRunner", parallelism=3)) == 3, "the operator's choice wins"
+    assert parallelism(JobSettings(runner="FlinkRunner", extra_beam_args=["--parallelism=4"])) == 4
+    cluster = JobSettings(runner="FlinkRunner", flink_master="127.0.0.1:8081")
+    assert parallelism(cluster) == -1, "a cluster's own default applies (Beam's -1: not set)"
+
+
 def test_bounded_writers_linger_longer_unless_the_operator_says_otherwise():
     from pipelines.config import BOUNDED_LINGER_MS
     from pipelines.kafka import client

@@ -38,7 +38,8 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--flink-master", default="[local]",
                      help="[local] for an embedded Flink, or a cluster's REST address (newsbeam flink start prints it)")
     run.add_argument("--parallelism", type=int, default=None,
-                     help="Flink: subtasks per step, at most the raw topic's partitions (default: the cluster's)")
+                     help="Flink: subtasks per step, at most the raw topic's partitions "
+                          "(default: the cluster's; embedded, one per SDK worker process)")
     run.add_argument("--sdk-workers", type=int, default=None, metavar="N",
                      help="Python worker processes on this machine (DirectRunner, embedded Flink); "
                           "default: 1, inside this process")

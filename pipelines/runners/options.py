@@ -63,8 +63,10 @@ def beam_options(job: JobSettings, local_pool: str | None = None) -> PipelineOpt
                            checkpoints, restore_from)
         if local_pool is not None and not _given(job, "--sdk_worker_parallelism"):
             args.append(f"--sdk_worker_parallelism={local_workers(job)}")
-        if job.parallelism is not None and not _given(job, "--parallelism"):
-            args.append(f"--parallelism={job.parallelism}")
+        if not _given(job, "--parallelism"):
+            parallelism = job.parallelism or embedded_parallelism(job)
+            if parallelism is not None:
+                args.append(f"--parallelism={parallelism}")
         if streaming:
             if not _given(job, "--checkpointing_interval"):
                 # Flink finalizes bundles (and so commits Kafka offsets) when a checkpoint completes.
@@ -81,6 +83,17 @@ def beam_options(job: JobSettings, local_pool: str | None = None) -> PipelineOpt
     else:
         raise ValueError(f"unknown runner {job.runner!r}; choose one of {RUNNERS}")
     return PipelineOptions(args + list(job.extra_beam_args))
+
+
+def embedded_parallelism(job: JobSettings) -> int | None:
+    """Subtasks per step of an embedded Flink job: one per local SDK worker process. Flink's own
+    default there is one per core, but every subtask's bundles run in the same worker processes,
+    so more subtasks than processes only add bundles, each with its fixed cost in the SDK worker,
+    and no parallel work. None on a cluster: its TaskManagers' default applies."""
+    from pipelines.runners.flink import on_cluster
+    from pipelines.runners.local_workers import local_workers
+
+    return None if on_cluster(job.flink_master) else local_workers(job)
 
 
 def _restore_path(job: JobSettings) -> str:
