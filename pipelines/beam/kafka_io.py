@@ -47,6 +47,12 @@ MAX_OUTAGE_SECONDS = 15 * 60
 # How soon a reader that found nothing new polls again: the most a record arriving then waits.
 CAUGHT_UP_REPOLL_S = 0.1
 PROBE_TIMEOUT_MS = 5_000  # one ask for the end offsets: an answer, or the broker counts as unreachable
+# How long one poll waits for records. A reader takes its partitions in turn inside one bundle, so
+# a poll that waits on a quiet partition delays the next partition's records; a stream's consumer
+# keeps its fetch open between bundles, so what arrived meanwhile is in hand at once. A reader
+# behind the partition's end (a bounded slice, a backlog) waits for the fetch that brings records.
+QUIET_POLL_MS = 10
+BACKLOG_POLL_MS = 200
 OUTAGE_BACKOFF_S = (1, 2, 4, 8, 15)  # between tries while the broker is unreachable; the last repeats
 
 
@@ -199,22 +205,23 @@ class _ReadSlices(beam.DoFn):
         self._max_outage = max_outage_seconds
         self._outages: dict[tuple[str, int], _Outage] = {}
         self._read_failures = Metrics.counter(NAMESPACE, "kafka_read_failures")
-        self._consumer = None
+        self._consumers: dict[tuple[str, int] | None, Any] = {}
         self._committer = None
+        self._prober = None
         self._records_read = Metrics.counter(NAMESPACE, "pages_read")
 
     def setup(self) -> None:
-        # The consumer is made on first read, not here: kafka-python clients bootstrap in their
+        # Consumers are made on first read, not here: kafka-python clients bootstrap in their
         # constructor, and a setup that raises during a broker outage fails the whole job.
-        self._consumer = None
+        self._consumers = {}
         self._commit_lock = threading.Lock()
         self._committed: dict[tuple[str, int], int] = {}
 
     def teardown(self) -> None:
-        for kafka_client in (self._consumer, self._committer):
+        for kafka_client in (*self._consumers.values(), self._committer, self._prober):
             if kafka_client is not None:
                 kafka_client.close(autocommit=False)
-        self._consumer = self._committer = None
+        self._consumers, self._committer, self._prober = {}, None, None
 
     def process(
         self,
@@ -253,25 +260,34 @@ class _ReadSlices(beam.DoFn):
         restriction: OffsetRange = tracker.current_restriction()
         tp = TopicPartition(element.topic, element.partition)
         bounded = restriction.stop < UNBOUNDED_END
-        if self._consumer is None:
+        # A stream keeps one consumer per partition, assigned for good: its fetch stays open at the
+        # broker between bundles, so records that arrive meanwhile are already here at the next
+        # poll. One consumer re-assigned per partition starts a fresh fetch each time, and the
+        # reader takes its partitions in turn. Bounded slices share one consumer.
+        key = None if bounded else (element.topic, element.partition)
+        consumer = self._consumers.get(key)
+        if consumer is None:
             try:
-                self._consumer = _reader(self._bootstrap, self._group_id, self._config)
+                consumer = self._consumers[key] = _reader(self._bootstrap, self._group_id, self._config)
             except (kerrors.KafkaError, OSError) as exc:
                 if bounded:
                     raise
                 self._wait_for_broker(element, tracker, finalizer, restriction.start, exc)
                 return
-        consumer = self._consumer
-        consumer.assign([tp])
-        consumer.seek(tp, restriction.start)
+        if consumer.assignment() != {tp}:
+            consumer.assign([tp])
+            consumer.seek(tp, restriction.start)
+        elif consumer.position(tp) != restriction.start:
+            consumer.seek(tp, restriction.start)
         started = time.monotonic()
         emitted = 0
         next_offset = restriction.start
         high_ts = watermark.current_watermark()
         LOG.debug("reading %s[%d] from %d (watermark %s)", element.topic, element.partition, restriction.start, high_ts)
+        poll_ms = BACKLOG_POLL_MS if bounded else QUIET_POLL_MS
         while True:
             try:
-                batch = consumer.poll(timeout_ms=200, max_records=500).get(tp, [])
+                batch = consumer.poll(timeout_ms=poll_ms, max_records=500).get(tp, [])
             except (kerrors.KafkaError, OSError) as exc:
                 if bounded:
                     raise  # a bounded read fails its bundle; the runner retries it
@@ -315,7 +331,7 @@ class _ReadSlices(beam.DoFn):
                 # also what a lost broker looks like, and moving the watermark to the wall clock
                 # then would make every record written during the outage late.
                 try:
-                    end = consumer.end_offsets([tp], timeout_ms=PROBE_TIMEOUT_MS)[tp]
+                    end = self._end_offset(tp)
                 except (kerrors.KafkaError, OSError) as exc:
                     self._wait_for_broker(element, tracker, finalizer, next_offset, exc)
                     return
@@ -330,6 +346,16 @@ class _ReadSlices(beam.DoFn):
                 self._commit_later(finalizer, element.topic, element.partition, next_offset)
                 tracker.defer_remainder(Duration.of(CAUGHT_UP_REPOLL_S if caught_up and not batch else 0))
                 return
+            poll_ms = BACKLOG_POLL_MS
+
+    def _end_offset(self, tp) -> int:
+        """The partition's end, asked of the broker by a client of its own. The reader's consumer
+        keeps a fetch waiting at the broker (up to its fetch.max.wait.ms) until records come, and a
+        broker answers one connection's requests in order: asked there, the answer would wait for
+        that fetch, and the reader's other partitions with it."""
+        if self._prober is None:
+            self._prober = _reader(self._bootstrap, None, self._config)
+        return self._prober.end_offsets([tp], timeout_ms=PROBE_TIMEOUT_MS)[tp]
 
     def _wait_for_broker(self, element: PartitionSlice, tracker, finalizer, next_offset: int, exc: Exception) -> None:
         """The broker cannot be reached: come back after a backoff with the watermark where it is, or
