@@ -194,7 +194,7 @@ def _stop_job(job: subprocess.Popen) -> None:
 
 def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_s: float,
             settle_ms: int, beam_args: list[str], offered_rate: float | None = None,
-            sdk_workers: int | None = None) -> dict:
+            sdk_workers: int | None = None, timeline: str | None = None) -> dict:
     from pipelines.kafka.admin import create_topics
     from pipelines.kafka.broker import KafkaBroker, ensure_kafka_jars
     from pipelines.kafka.client import producer
@@ -248,6 +248,8 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
             article_tail.stop()
         times = _article_times(broker.bootstrap, topics.articles)
     measured = [(pid, at) for pid, at in times.values() if at >= sent_from]
+    if timeline:
+        _write_timeline(timeline, times, article_tail, tail, warmed, sent_from)
     early = [(tail.first_seen[pid] - at) / 1000 for pid, at in measured if pid in tail.first_seen]
     final = [(tail.first_final[pid] - at) / 1000 for pid, at in measured if pid in tail.first_final]
     articles = [(article_tail.received[pid] - at) / 1000 for pid, at in measured if pid in article_tail.received]
@@ -273,6 +275,18 @@ def measure(runner: str, burst: int, paced_s: float, lateness_s: float, timeout_
         "first_provisional_agrees_with_final": round(agree / len(with_early), 4) if with_early else None,
         "latest_provisional_agrees_with_final": round(agree_latest / len(with_early), 4) if with_early else None,
     }
+
+
+def _write_timeline(path: str, times: dict[str, tuple[str, int]], article_tail: ArticleTail, tail: StoryTail,
+                    warmed: set[str], sent_from: int) -> None:
+    """One JSON line per page, in order of its raw record's time: its phase (warm-up, burst,
+    paced) and when (wall clock, ms) its article, first story and first final story records came."""
+    with open(path, "w", encoding="utf-8") as out:
+        for pid, at in sorted(times.values(), key=lambda item: item[1]):
+            phase = "warmup" if pid in warmed else "paced" if at >= sent_from else "burst"
+            out.write(json.dumps({"page_id": pid, "phase": phase, "sent": at,
+                                  "article": article_tail.received.get(pid), "first": tail.first_seen.get(pid),
+                                  "final": tail.first_final.get(pid)}) + "\n")
 
 
 def _all_placed(bootstrap: str, topics: Topics, tail: StoryTail, sent: int, final: bool = False) -> bool:
@@ -301,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sdk-workers", type=int, default=None,
                         help="the job's SDK worker processes (default: the job's own, one)")
     parser.add_argument("--timeout-s", type=float, default=900.0)
+    parser.add_argument("--timeline", default=None,
+                        help="also write each page's times (sent, article, first and final story) to this file")
     parser.add_argument("beam_args", nargs="*", help="extra Beam options for the job, after --")
     return parser
 
@@ -308,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     print(json.dumps(measure(args.runner, args.burst, args.paced_s, args.allowed_lateness_s, args.timeout_s,
-                             args.settle_ms, args.beam_args, args.offered, args.sdk_workers)))
+                             args.settle_ms, args.beam_args, args.offered, args.sdk_workers, args.timeline)))
     return 0
 
 

@@ -106,7 +106,8 @@ def test_streaming_survives_a_broker_outage(own_broker, runner: str, caplog) -> 
     assert ledger.raw == len(before) + len(after)
 
 
-def _read_once(reader, start: int, watermark_at, topic: str = "outage.news.pages.raw.v1", partition: int = 0):
+def _read_once(reader, start: int, watermark_at, topic: str = "outage.news.pages.raw.v1", partition: int = 0,
+               finalizer=None):
     """One call of the streaming reader's process body, as a runner makes it: records out, the
     watermark after, and what it deferred (residual restriction, delay)."""
     from apache_beam.io.restriction_trackers import OffsetRange
@@ -119,7 +120,7 @@ def _read_once(reader, start: int, watermark_at, topic: str = "outage.news.pages
     tracker = ThreadsafeRestrictionTracker(_PartitionTracker(OffsetRange(start, UNBOUNDED_END)))
     watermark = ManualWatermarkEstimator(watermark_at)
     element = PartitionSlice(topic, partition, start, UNBOUNDED_END)
-    records = list(reader._read(element, RestrictionTrackerView(tracker), watermark, None))
+    records = list(reader._read(element, RestrictionTrackerView(tracker), watermark, finalizer))
     return records, watermark.current_watermark(), tracker.deferred_status()
 
 

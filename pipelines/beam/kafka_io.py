@@ -95,6 +95,119 @@ def _reader(bootstrap: str, group_id: str | None, client_config: dict[str, Any])
     return client.consumer(bootstrap, client_config, group_id=group_id, consumer_timeout_ms=1000)
 
 
+# How often a stream's reader asks the runner to commit a partition's offset once its outputs are
+# durable. Beam's SDK keeps a bundle's DoFn instances aside until the runner finalizes the bundle
+# (Flink: its next completed checkpoint) and builds new ones meanwhile, so a finalizer on every
+# bundle held a bundle processor, and its Kafka clients, per bundle between two checkpoints.
+COMMIT_REQUEST_EVERY_S = 1.0
+
+
+class _ReaderClients:
+    """What every instance of one reader DoFn in this process shares: the stream's consumer per
+    partition, the client that asks for end offsets, the committer, the offsets committed and the
+    partitions' outages.
+
+    A runner makes a new DoFn instance whenever the ones it has are busy or held for finalization
+    (above), and a partition's bundles move between instances; kept per instance, the clients
+    multiplied with the instances (hundreds of consumers on one broker) and an outage's clock
+    restarted on every fresh instance. kafka-python clients are not thread-safe: a partition's
+    consumer is checked out by the bundle reading it (the runner reads a partition in one bundle at
+    a time), and the prober and the committer are used under a lock."""
+
+    def __init__(self, bootstrap: str, group_id: str | None, config: dict[str, Any]) -> None:
+        self._bootstrap, self._group_id, self._config = bootstrap, group_id, config
+        self.users = 0
+        self.lock = threading.Lock()
+        self.idle_consumers: dict[tuple[str, int], Any] = {}
+        self.outages: dict[tuple[str, int], _Outage] = {}
+        self.committed: dict[tuple[str, int], int] = {}
+        self.commit_requested_at: dict[tuple[str, int], float] = {}
+        self._prober: Any = None
+        self._committer: Any = None
+        self._probe_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+        self.clock = time.monotonic
+
+    def checkout(self, partition: tuple[str, int]) -> Any:
+        """The partition's consumer, still assigned from its last bundle, or a new one."""
+        with self.lock:
+            consumer = self.idle_consumers.pop(partition, None)
+        return consumer if consumer is not None else _reader(self._bootstrap, self._group_id, self._config)
+
+    def checkin(self, partition: tuple[str, int], consumer: Any) -> None:
+        with self.lock:
+            spare = self.idle_consumers.get(partition)
+            self.idle_consumers[partition] = consumer
+        if spare is not None:
+            spare.close(autocommit=False)
+
+    def end_offset(self, tp) -> int:
+        with self._probe_lock:
+            if self._prober is None:
+                self._prober = _reader(self._bootstrap, None, self._config)
+            return self._prober.end_offsets([tp], timeout_ms=PROBE_TIMEOUT_MS)[tp]
+
+    def wants_commit(self, partition: tuple[str, int], next_offset: int) -> bool:
+        """Whether a bundle that read up to `next_offset` should ask for a commit: it is past what
+        is committed and no bundle asked in the last COMMIT_REQUEST_EVERY_S (an ask whose bundle
+        never got finalized is thus asked again)."""
+        now = self.clock()
+        with self.lock:
+            if self.committed.get(partition, -1) >= next_offset:
+                return False
+            if now - self.commit_requested_at.get(partition, float("-inf")) < COMMIT_REQUEST_EVERY_S:
+                return False
+            self.commit_requested_at[partition] = now
+            return True
+
+    def commit(self, partition: tuple[str, int], next_offset: int) -> None:
+        # Runners call finalizers on threads of their own, possibly while a bundle polls: commits
+        # go through a client of their own.
+        with self._commit_lock:
+            if self.committed.get(partition, -1) >= next_offset:
+                return  # a later bundle already committed further
+            if self._committer is None:
+                self._committer = _reader(self._bootstrap, self._group_id, self._config)
+            client.commit(self._committer, partition[0], {partition[1]: next_offset})
+            with self.lock:
+                self.committed[partition] = next_offset
+
+    def close(self) -> None:
+        with self.lock:
+            clients = [*self.idle_consumers.values(), self._prober, self._committer]
+            self.idle_consumers, self._prober, self._committer = {}, None, None
+        for kafka_client in clients:
+            if kafka_client is not None:
+                kafka_client.close(autocommit=False)
+
+
+_READER_CLIENTS: dict[tuple, _ReaderClients] = {}
+_READER_CLIENTS_LOCK = threading.Lock()
+
+
+def _reader_clients(bootstrap: str, group_id: str | None, config: dict[str, Any]) -> _ReaderClients:
+    """This process's shared clients for a reader of `group_id` on `bootstrap`; one more user."""
+    key = (bootstrap, group_id, repr(sorted(config.items())))
+    with _READER_CLIENTS_LOCK:
+        shared = _READER_CLIENTS.get(key)
+        if shared is None:
+            shared = _READER_CLIENTS[key] = _ReaderClients(bootstrap, group_id, config)
+        shared.users += 1
+        return shared
+
+
+def _release_reader_clients(shared: _ReaderClients) -> None:
+    """One user fewer; the last one closes the clients."""
+    with _READER_CLIENTS_LOCK:
+        shared.users -= 1
+        if shared.users > 0:
+            return
+        for key, value in list(_READER_CLIENTS.items()):
+            if value is shared:
+                del _READER_CLIENTS[key]
+    shared.close()
+
+
 def plan_slices(bootstrap: str, topic: str, group_id: str | None, start: str = "committed", bounded: bool = True,
                 consumer_config: dict[str, Any] | None = None, chunk: int = 20000,
                 replay: ReplayWindow | None = None, commit_starts: bool = False) -> list[PartitionSlice]:
@@ -203,25 +316,24 @@ class _ReadSlices(beam.DoFn):
         self._max_seconds = max_seconds
         self._idle_lag = idle_lag_seconds
         self._max_outage = max_outage_seconds
-        self._outages: dict[tuple[str, int], _Outage] = {}
         self._read_failures = Metrics.counter(NAMESPACE, "kafka_read_failures")
-        self._consumers: dict[tuple[str, int] | None, Any] = {}
-        self._committer = None
-        self._prober = None
+        self._slice_consumer: Any = None
+        self._shared: _ReaderClients | None = None
         self._records_read = Metrics.counter(NAMESPACE, "pages_read")
 
     def setup(self) -> None:
         # Consumers are made on first read, not here: kafka-python clients bootstrap in their
         # constructor, and a setup that raises during a broker outage fails the whole job.
-        self._consumers = {}
-        self._commit_lock = threading.Lock()
-        self._committed: dict[tuple[str, int], int] = {}
+        self._slice_consumer = None
+        self._shared = _reader_clients(self._bootstrap, self._group_id, self._config)
 
     def teardown(self) -> None:
-        for kafka_client in (*self._consumers.values(), self._committer, self._prober):
-            if kafka_client is not None:
-                kafka_client.close(autocommit=False)
-        self._consumers, self._committer, self._prober = {}, None, None
+        if self._slice_consumer is not None:
+            self._slice_consumer.close(autocommit=False)
+            self._slice_consumer = None
+        if self._shared is not None:
+            _release_reader_clients(self._shared)
+            self._shared = None
 
     def process(
         self,
@@ -234,23 +346,15 @@ class _ReadSlices(beam.DoFn):
         yield from self._read(element, tracker, watermark, None)
 
     def _commit_later(self, finalizer, topic: str, partition: int, next_offset: int) -> None:
-        if finalizer is None or not self._commit:
+        if finalizer is None or not self._commit or not self._shared.wants_commit((topic, partition), next_offset):
             return
+        shared = self._shared
 
         def commit() -> None:
-            # Runners call finalizers on their own thread, possibly while this DoFn is polling the
-            # next bundle: kafka-python clients are not thread-safe, so commits use a client of
-            # their own (sharing the reader's stalled Flink jobs with checkpointing on).
-            with self._commit_lock:
-                if self._committed.get((topic, partition), -1) >= next_offset:
-                    return  # a later bundle already committed further
-                try:
-                    if self._committer is None:
-                        self._committer = _reader(self._bootstrap, self._group_id, self._config)
-                    client.commit(self._committer, topic, {partition: next_offset})
-                    self._committed[(topic, partition)] = next_offset
-                except Exception:  # a lost commit only means re-reading: at-least-once, never loss
-                    LOG.warning("offset commit %s[%d]@%d failed", topic, partition, next_offset, exc_info=True)
+            try:
+                shared.commit((topic, partition), next_offset)
+            except Exception:  # a lost commit only means re-reading: at-least-once, never loss
+                LOG.warning("offset commit %s[%d]@%d failed", topic, partition, next_offset, exc_info=True)
 
         finalizer.register(commit)
 
@@ -263,17 +367,26 @@ class _ReadSlices(beam.DoFn):
         # A stream keeps one consumer per partition, assigned for good: its fetch stays open at the
         # broker between bundles, so records that arrive meanwhile are already here at the next
         # poll. One consumer re-assigned per partition starts a fresh fetch each time, and the
-        # reader takes its partitions in turn. Bounded slices share one consumer.
-        key = None if bounded else (element.topic, element.partition)
-        consumer = self._consumers.get(key)
-        if consumer is None:
-            try:
-                consumer = self._consumers[key] = _reader(self._bootstrap, self._group_id, self._config)
-            except (kerrors.KafkaError, OSError) as exc:
-                if bounded:
-                    raise
-                self._wait_for_broker(element, tracker, finalizer, restriction.start, exc)
-                return
+        # reader takes its partitions in turn. A bounded slice has a consumer of this instance's
+        # own: slices of one partition may be read at once.
+        partition = (element.topic, element.partition)
+        try:
+            consumer = self._slice_consumer if bounded else self._shared.checkout(partition)
+            if consumer is None:
+                consumer = self._slice_consumer = _reader(self._bootstrap, self._group_id, self._config)
+        except (kerrors.KafkaError, OSError) as exc:
+            if bounded:
+                raise
+            self._wait_for_broker(element, tracker, finalizer, restriction.start, exc)
+            return
+        try:
+            yield from self._read_with(consumer, element, tp, restriction, bounded, tracker, watermark, finalizer)
+        finally:
+            if not bounded:
+                self._shared.checkin(partition, consumer)
+
+    def _read_with(self, consumer, element: PartitionSlice, tp, restriction: OffsetRange, bounded: bool, tracker,
+                   watermark, finalizer):
         if consumer.assignment() != {tp}:
             consumer.assign([tp])
             consumer.seek(tp, restriction.start)
@@ -353,18 +466,16 @@ class _ReadSlices(beam.DoFn):
         keeps a fetch waiting at the broker (up to its fetch.max.wait.ms) until records come, and a
         broker answers one connection's requests in order: asked there, the answer would wait for
         that fetch, and the reader's other partitions with it."""
-        if self._prober is None:
-            self._prober = _reader(self._bootstrap, None, self._config)
-        return self._prober.end_offsets([tp], timeout_ms=PROBE_TIMEOUT_MS)[tp]
+        return self._shared.end_offset(tp)
 
     def _wait_for_broker(self, element: PartitionSlice, tracker, finalizer, next_offset: int, exc: Exception) -> None:
         """The broker cannot be reached: come back after a backoff with the watermark where it is, or
         fail the job once the outage has lasted `max_outage_seconds`."""
         key = (element.topic, element.partition)
         now = time.monotonic()
-        outage = self._outages.get(key)
+        outage = self._shared.outages.get(key)
         if outage is None:
-            outage = self._outages[key] = _Outage(now, exc)
+            outage = self._shared.outages[key] = _Outage(now, exc)
             LOG.error("Kafka outage: cannot read %s[%d] from %s (%r); retrying with backoff, the watermark holds "
                       "(gives up after %d s)", element.topic, element.partition, self._bootstrap, exc,
                       self._max_outage)
@@ -382,7 +493,7 @@ class _ReadSlices(beam.DoFn):
         tracker.defer_remainder(Duration.of(delay))
 
     def _broker_reached(self, element: PartitionSlice) -> None:
-        outage = self._outages.pop((element.topic, element.partition), None)
+        outage = self._shared.outages.pop((element.topic, element.partition), None)
         if outage is not None:
             LOG.warning("Kafka outage over: %s[%d] readable again after %.0f s (%d failed reads)", element.topic,
                         element.partition, time.monotonic() - outage.started, outage.failures)
@@ -465,13 +576,84 @@ SEND_BACKOFF_S = 0.5  # before a message that failed in its batch is sent alone 
 MAX_SEND_BACKOFF_S = 15.0
 
 
+class _SharedProducer:
+    """The producer every writer DoFn instance with the same settings in this process sends on.
+
+    Beam's SDK builds a new instance of a step whenever the ones it has are busy or held for a
+    bundle's finalization (the reader's step holds them until Flink's next checkpoint), and a
+    producer per instance meant a producer, its sender thread and its connections per held
+    bundle. kafka-python's producer is thread-safe; a flush waits for every instance's records."""
+
+    def __init__(self, bootstrap: str, config: dict[str, Any]) -> None:
+        self._bootstrap, self._config = bootstrap, config
+        self.users = 0
+        self._lock = threading.Lock()
+        self._producer: Any = None
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._producer is None:
+                self._producer = client.producer(self._bootstrap, self._config)
+            return self._producer
+
+    def discard(self, producer: Any) -> None:
+        """After a batch it could not write, kafka-python's idempotent producer aborts every batch
+        still in flight with that batch's error while it bumps its epoch: the next sends go to a
+        fresh producer. Closing the old one first sends what it still buffers."""
+        with self._lock:
+            if self._producer is not producer:
+                return
+            self._producer = None
+        _close_producer(producer)
+
+    def close(self) -> None:
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            _close_producer(producer)
+
+
+def _close_producer(producer: Any) -> None:
+    try:
+        producer.close(timeout=10)
+    except kerrors.KafkaError as exc:
+        # Only records of a bundle that did not finish are still buffered here, and that bundle
+        # is retried: the job's failure is the bundle's, not this close's.
+        LOG.warning("Kafka producer closed with records unsent: %r", exc)
+
+
+_PRODUCERS: dict[tuple, _SharedProducer] = {}
+_PRODUCERS_LOCK = threading.Lock()
+
+
+def _shared_producer(bootstrap: str, config: dict[str, Any]) -> _SharedProducer:
+    key = (bootstrap, repr(sorted(config.items())))
+    with _PRODUCERS_LOCK:
+        shared = _PRODUCERS.get(key)
+        if shared is None:
+            shared = _PRODUCERS[key] = _SharedProducer(bootstrap, config)
+        shared.users += 1
+        return shared
+
+
+def _release_producer(shared: _SharedProducer) -> None:
+    with _PRODUCERS_LOCK:
+        shared.users -= 1
+        if shared.users > 0:
+            return
+        for key, value in list(_PRODUCERS.items()):
+            if value is shared:
+                del _PRODUCERS[key]
+    shared.close()
+
+
 class _ProduceFn(beam.DoFn):
     """Sends KafkaMessages; flushes in finish_bundle so a bundle completes only once Kafka has it.
 
     A message the broker refuses for good (_REFUSED_FOR_GOOD: too large for the topic, a timestamp
     or record it will never accept) becomes a `write` dead letter on the dead-letter topic instead
     of failing its bundle on every retry. A failed message is first sent again alone on a fresh
-    producer (`_renew_producer` says why), so only its own refusal counts. Any other failure is
+    producer of its own (`_SharedProducer.discard` says why), so only its own refusal counts. Any other failure is
     retried with backoff, then fails the bundle, which the runner retries (writes are keyed and
     deterministic, so a retried bundle rewrites the same records)."""
 
@@ -484,12 +666,14 @@ class _ProduceFn(beam.DoFn):
         self._dead_letter_format = dead_letter_format
         self._max_outage = float(os.environ.get("NEWSBEAM_MAX_KAFKA_OUTAGE_S", MAX_OUTAGE_SECONDS))
         self._producer = None
+        self._shared: _SharedProducer | None = None
         self._pending: list[tuple[KafkaMessage, Any]] = []
         self._written = Metrics.counter(NAMESPACE, metric) if metric else None
         self._refused = Metrics.counter(NAMESPACE, "dead_letters_write")
 
     def setup(self) -> None:
         self._producer = None  # made on first use: a broker outage must not fail the DoFn's setup
+        self._shared = _shared_producer(self._bootstrap, self._config)
 
     def start_bundle(self) -> None:
         self._pending = []
@@ -501,7 +685,7 @@ class _ProduceFn(beam.DoFn):
         deadline = time.monotonic() + self._max_outage
         while self._producer is None:
             try:
-                self._producer = client.producer(self._bootstrap, self._config)
+                self._producer = self._shared.get()
             except (kerrors.KafkaError, OSError) as exc:
                 if time.monotonic() + backoff >= deadline:
                     raise BrokerUnreachable(f"no producer for {self._topic}: Kafka at {self._bootstrap} unreachable "
@@ -513,11 +697,11 @@ class _ProduceFn(beam.DoFn):
                 backoff = min(backoff * 2, MAX_SEND_BACKOFF_S)
         return self._producer
 
-    def _send(self, message: KafkaMessage):
+    def _send(self, message: KafkaMessage, producer: Any = None):
         headers = list(message.headers)
         if message.source is not None:
             headers.append((SOURCE_HEADER, source_coordinates(message.source)))  # lineage for the ledger
-        return self._client().send(
+        return (producer or self._client()).send(
             self._topic,
             key=message.key,
             value=message.value,
@@ -553,6 +737,9 @@ class _ProduceFn(beam.DoFn):
             except Exception:
                 failed.append(message)
         written = len(self._pending) - len(failed)
+        if failed:
+            self._shared.discard(self._producer)
+            self._producer = None
         letters = []
         for message in failed:
             refusal = self._send_alone(message)
@@ -566,15 +753,6 @@ class _ProduceFn(beam.DoFn):
             self._written.inc(written)
         self._pending = []
 
-    def _renew_producer(self) -> None:
-        """A fresh producer: kafka-python's idempotent producer, after a batch it could not write,
-        aborts every batch still in flight with that batch's error while it bumps its epoch, so
-        the error of a record sent next on it would not be that record's own."""
-        if self._producer is not None:
-            self._producer.close(timeout=10)
-        self._producer = None
-        self._client()
-
     def _send_alone(self, message: KafkaMessage) -> tuple[KafkaMessage, Exception] | None:
         """None once `message` is written; (message, error) when the broker refuses it for good.
         Transient failures (a broker outage) are retried with backoff for as long as the reader
@@ -584,19 +762,34 @@ class _ProduceFn(beam.DoFn):
         attempt = 0
         while True:
             attempt += 1
-            self._renew_producer()
             try:
-                self._send(message).get(timeout=60)
-                return None
+                failure = self._send_on_own_producer(message)
             except _REFUSED_FOR_GOOD as exc:
-                self._renew_producer()
                 return message, exc
-            except Exception as exc:
-                if not _transient(exc) or time.monotonic() + backoff >= deadline:
-                    raise RuntimeError(f"writing to {self._topic} failed {attempt} times: {exc!r}") from exc
-                LOG.warning("writing to %s failed (%r); attempt %d in %.1f s", self._topic, exc, attempt + 1, backoff)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, MAX_SEND_BACKOFF_S)
+            if failure is None:
+                return None
+            if not _transient(failure) or time.monotonic() + backoff >= deadline:
+                raise RuntimeError(f"writing to {self._topic} failed {attempt} times: {failure!r}") from failure
+            LOG.warning("writing to %s failed (%r); attempt %d in %.1f s", self._topic, failure, attempt + 1, backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, MAX_SEND_BACKOFF_S)
+
+    def _send_on_own_producer(self, message: KafkaMessage) -> Exception | None:
+        """Sends `message` on a fresh producer of its own: None once written, else the failure; a
+        refusal for good is raised."""
+        try:
+            alone = client.producer(self._bootstrap, self._config)
+        except (kerrors.KafkaError, OSError) as exc:
+            return exc
+        try:
+            self._send(message, alone).get(timeout=60)
+            return None
+        except _REFUSED_FOR_GOOD:
+            raise
+        except Exception as exc:
+            return exc
+        finally:
+            _close_producer(alone)
 
     def _write_dead_letters(self, refusals: list[tuple[KafkaMessage, Exception]]) -> None:
         from pipelines.core import codecs
@@ -619,14 +812,10 @@ class _ProduceFn(beam.DoFn):
         self._refused.inc(len(futures))
 
     def teardown(self) -> None:
-        if self._producer is not None:
-            try:
-                self._producer.close(timeout=10)
-            except kerrors.KafkaError as exc:
-                # Only records of a bundle that did not finish are still buffered here, and that
-                # bundle is retried: the job's failure is the bundle's, not this close's.
-                LOG.warning("Kafka producer for %s closed with records unsent: %r", self._topic, exc)
-            self._producer = None
+        self._producer = None  # the shared producer is closed by its last user
+        if self._shared is not None:
+            _release_producer(self._shared)
+            self._shared = None
 
 
 def _transient(exc: Exception) -> bool:
