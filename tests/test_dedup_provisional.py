@@ -49,6 +49,9 @@ class _Timer:
     def set(self, timestamp) -> None:
         self.at = timestamp
 
+    def clear(self) -> None:
+        self.cleared = True
+
 
 class _Story:
     """One key of StoriesFn with early firing on, fed messages by hand."""
@@ -289,6 +292,7 @@ def _assign_awaiting(partitions: int):
                                         reports=_Bag(), gc=_Timer(), edges=edges, settle=settle, choice=choice))
     assert send(NewDocument(t0, _doc(copy)).encode()) == [], "no partition has answered yet"
     assert hasattr(settle, "at"), "the settle timer bounds the wait"
+    send.settle = settle  # type: ignore[attr-defined]
     return fn, me, edges, choice, send
 
 
@@ -301,7 +305,9 @@ def test_the_early_firing_comes_as_soon_as_every_partition_has_answered():
     assert send(EarlyReport(2, (edge,)).encode()) == []
     assert send(EarlyReport(0, ()).encode()) == []
     assert send(EarlyReport(2, ()).encode()) == [], "the same partition twice is still one answer"
+    assert not hasattr(send.settle, "cleared")
     fired = send(EarlyReport(1, ()).encode())
+    assert send.settle.cleared, "fired: the settle timer is cleared (its firing would be a bundle for nothing)"
     assert _stories(fired) == [(story_key("senior"), ProvisionalMember.FORMAT)]
     assert [(lk["to_story"], lk["status"]) for lk in _early_links(fired)] == [(story_key("senior"), PROVISIONAL)]
     assert list(fn.on_settle(me=me, edges=edges, choice=choice)) == [], "fired already: the timer does nothing"

@@ -207,7 +207,12 @@ class EarlyAssignFn(AssignFn):
         early = choice.read()
         if early is None:  # not fired early yet (or decided): the firing will see these edges
             if data[0] == EarlyReport.FORMAT:
-                yield from self._fire_when_answered(me.read(), edges, choice)
+                fired = False
+                for output in self._fire_when_answered(me.read(), edges, choice):
+                    fired = True
+                    yield output
+                if fired:
+                    settle.clear()  # every partition answered: its firing would be a bundle for nothing
             return
         chosen = ProvisionalChoice.decode(early)
         senior = min((e for e in arrived if e.label == "duplicate"), key=lambda e: (e.senior_time_ms, e.senior),
