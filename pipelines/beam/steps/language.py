@@ -15,6 +15,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
 
+from pipelines.beam.long_lived import freeze_loaded_objects
 from pipelines.config import NAMESPACE  # noqa: E402
 from pipelines.core.language import EXPECTED, LanguageTagger, metric_name, tag_article
 
@@ -41,6 +42,7 @@ class _TagLanguagesFn(beam.DoFn):
     def setup(self) -> None:
         holder = self._handle.acquire(lambda: _SharedTagger(self._expected), tag=",".join(self._expected))
         self._tagger = holder.tagger
+        freeze_loaded_objects()  # the models are in: they live as long as the worker
 
     def process(self, article: dict[str, Any]) -> Iterator[dict[str, Any]]:
         assert self._tagger is not None, "setup() builds the tagger"
