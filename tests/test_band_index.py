@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.core.dedup.band_index import BandIndex, Resident, band_tag, band_tags
 
 HOUR = 3600_000
@@ -47,15 +49,17 @@ def test_tags_are_stable_and_dedupe_equal_keys():
     assert band_tags(["b0:01", "t1:02", "b0:01"]) == tuple(sorted({band_tag("b0:01"), band_tag("t1:02")}))
 
 
-def test_lookups_equal_a_scan_of_every_resident_with_ties_and_shared_tags():
+@pytest.mark.parametrize("tag_range", [5, 400], ids=["shared-tags", "mostly-one-resident-per-tag"])
+def test_lookups_equal_a_scan_of_every_resident_with_ties_and_shared_tags(tag_range: int):
     import random
 
     rng = random.Random(7)
     residents = [Resident(f"p{rng.randrange(1000):03d}-{i}", rng.randrange(6) * HOUR, 0,
-                          tuple(sorted(rng.sample(range(5), rng.randrange(1, 4))))) for i in range(300)]
+                          tuple(sorted(rng.sample(range(tag_range), rng.randrange(1, 4))))) for i in range(300)]
     index = _index(*rng.sample(residents, len(residents)))
-    for probe in residents[:60]:
-        tags, horizon = (probe.tags[0], 9), 2 * HOUR
+    for probe in residents[:100]:
+        # Its own tags and a few others, so that tags held by one resident each are looked up too.
+        tags, horizon = tuple(sorted({*probe.tags, *rng.sample(range(tag_range), min(tag_range, 40))})), 2 * HOUR
         shares = [r for r in residents if r.page_id != probe.page_id and set(r.tags) & set(tags)]
         seniors = [r for r in shares if probe.event_time_ms - horizon <= r.event_time_ms
                    and r.seniority < probe.seniority]

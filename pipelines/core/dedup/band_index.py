@@ -83,7 +83,7 @@ class BandIndex:
 
     def __init__(self) -> None:
         self.residents: dict[str, Resident] = {}
-        self._by_tag: dict[int, _Bucket] = {}
+        self._by_tag: dict[int, _Bucket | tuple[int, str]] = {}
 
     def __len__(self) -> int:
         return len(self.residents)
@@ -101,11 +101,21 @@ class BandIndex:
 
     def _file(self, resident: Resident) -> None:
         buckets = self._by_tag
+        entry = (resident.event_time_ms, resident.page_id)
         for tag in resident.tags:
             bucket = buckets.get(tag)
             if bucket is None:
-                bucket = buckets[tag] = _Bucket()
-            bucket.insert(resident.event_time_ms, resident.page_id)
+                # Most tags belong to one resident: a plain (event time, page id) pair stands for its
+                # bucket. Python's cyclic collector stops tracking such a pair, whereas a _Bucket is
+                # three tracked objects, and a full collection walks every tracked object with the
+                # worker's GIL held (docs/decisions-runtime.md).
+                buckets[tag] = entry
+            elif type(bucket) is tuple:
+                grown = buckets[tag] = _Bucket()
+                grown.insert(*bucket)
+                grown.insert(*entry)
+            else:
+                bucket.insert(*entry)
 
     def _between(self, tags: Iterable[int], low_ms: int, high: tuple[int, str], page_id: str) -> list[Resident]:
         """Residents other than `page_id` sharing one of `tags`, with event time ≥ low_ms and
@@ -115,9 +125,14 @@ class BandIndex:
         buckets = self._by_tag
         for tag in tags:
             bucket = buckets.get(tag)
-            if bucket is not None:
-                start = bisect_left(bucket.times, low_ms)
-                found.update(bucket.page_ids[start:bucket.before(high_ms, high_id)])
+            if bucket is None:
+                continue
+            if type(bucket) is tuple:
+                if bucket[0] >= low_ms and bucket < high:
+                    found.add(bucket[1])
+                continue
+            start = bisect_left(bucket.times, low_ms)
+            found.update(bucket.page_ids[start:bucket.before(high_ms, high_id)])
         found.discard(page_id)
         return sorted(map(self.residents.__getitem__, found), key=_seniority)
 
