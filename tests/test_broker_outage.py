@@ -156,6 +156,58 @@ def test_a_reader_that_loses_the_broker_holds_its_watermark_backs_off_and_gives_
         reader.teardown()
 
 
+class _ConsumerThatLostItsBroker:
+    """A stream's kept consumer after its broker went away: assigned as before, its poll returns
+    nothing, and asking its position raises (kafka-python validates it against fresh metadata)."""
+
+    def __init__(self, topic: str, assigned: bool) -> None:
+        from kafka import TopicPartition
+
+        self._assigned = {TopicPartition(topic, 0)} if assigned else set()
+
+    def assignment(self):
+        return self._assigned
+
+    def assign(self, partitions) -> None:
+        self._assigned = set(partitions)
+
+    def seek(self, tp, offset: int) -> None:
+        pass
+
+    def poll(self, timeout_ms: int = 0, max_records: int = 0) -> dict:
+        return {}
+
+    def position(self, tp) -> int:
+        from kafka import errors as kerrors
+
+        raise kerrors.KafkaConnectionError("111 ECONNREFUSED")
+
+    def close(self, autocommit: bool = False) -> None:
+        pass
+
+
+@pytest.mark.parametrize("assigned", [True, False], ids=["position-before-reading", "position-after-a-poll"])
+def test_a_kept_consumer_whose_position_cannot_be_validated_is_an_outage_not_a_failed_bundle(assigned: bool,
+                                                                                            caplog) -> None:
+    """Seen on Prism: the kept consumer's position() raised in the middle of a read and failed the job."""
+    from apache_beam.utils.timestamp import Timestamp
+
+    from pipelines.beam.kafka_io import OUTAGE_BACKOFF_S, _ReadSlicesForever
+
+    topic = "lost.news.pages.raw.v1"
+    reader = _ReadSlicesForever("127.0.0.1:9", None, {}, False, 5000, 5.0, 10.0, max_outage_seconds=60)
+    reader.setup()
+    try:
+        reader._shared.idle_consumers[(topic, 0)] = _ConsumerThatLostItsBroker(topic, assigned)
+        held = Timestamp.of(1_000)
+        records, after, (residual, delay) = _read_once(reader, 7, held, topic)
+        assert records == [] and after == held
+        assert residual.start == 7 and abs(delay.micros / 1e6 - OUTAGE_BACKOFF_S[0]) < 0.5
+        assert _outage_logged(caplog)
+    finally:
+        reader.teardown()
+
+
 def test_newsbeam_run_exits_non_zero_with_the_reason_when_the_broker_stays_away(own_broker, tmp_path: Path) -> None:
     """`newsbeam run` in streaming mode on Prism: the broker goes away for longer than the job may
     wait (NEWSBEAM_MAX_KAFKA_OUTAGE_S=10 here); the command ends non-zero and says why."""

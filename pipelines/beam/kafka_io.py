@@ -387,11 +387,17 @@ class _ReadSlices(beam.DoFn):
 
     def _read_with(self, consumer, element: PartitionSlice, tp, restriction: OffsetRange, bounded: bool, tracker,
                    watermark, finalizer):
-        if consumer.assignment() != {tp}:
-            consumer.assign([tp])
-            consumer.seek(tp, restriction.start)
-        elif consumer.position(tp) != restriction.start:
-            consumer.seek(tp, restriction.start)
+        try:
+            if consumer.assignment() != {tp}:
+                consumer.assign([tp])
+                consumer.seek(tp, restriction.start)
+            elif consumer.position(tp) != restriction.start:
+                consumer.seek(tp, restriction.start)
+        except (kerrors.KafkaError, OSError) as exc:
+            if bounded:
+                raise
+            self._wait_for_broker(element, tracker, finalizer, restriction.start, exc)
+            return
         started = time.monotonic()
         emitted = 0
         next_offset = restriction.start
@@ -426,7 +432,14 @@ class _ReadSlices(beam.DoFn):
                 self._records_read.inc()
                 emitted += 1
                 yield beam.window.TimestampedValue(record, ts)
-            position = consumer.position(tp)
+            try:
+                # A consumer that lost its broker validates its position again before it answers.
+                position = consumer.position(tp)
+            except (kerrors.KafkaError, OSError) as exc:
+                if bounded:
+                    raise
+                self._wait_for_broker(element, tracker, finalizer, next_offset, exc)
+                return
             if bounded:
                 if position >= restriction.stop:
                     tracker.try_claim(restriction.stop)  # marks the slice done even across compaction gaps
