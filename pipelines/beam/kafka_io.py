@@ -526,6 +526,21 @@ class _ReadSlicesForever(_ReadSlices):
         yield from self._read(element, tracker, watermark, finalizer)
 
 
+@beam.DoFn.unbounded_per_element()
+class _ReadSlicesForeverUncommitted(_ReadSlices):
+    """Streaming, for a reader that commits nothing (no group, or the job's commit step commits).
+    Its signature takes no bundle finalizer: Prism finalizes every bundle of a stage whose DoFn
+    takes one, and the SDK answers each bundle that registered nothing with an error in the log."""
+
+    def process(
+        self,
+        element: PartitionSlice,
+        tracker=beam.DoFn.RestrictionParam(_SliceRestrictions()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
+    ):
+        yield from self._read(element, tracker, watermark, None)
+
+
 class ReadFromKafka(beam.PTransform):
     """Kafka records of one topic as a PCollection of KafkaRecord, timestamped by record time.
 
@@ -557,8 +572,13 @@ class ReadFromKafka(beam.PTransform):
         # the records' decisions are written (beam/steps/commit.py), from where the plan starts.
         self._plan = _PlanPartitions(bootstrap, topic, group_id, start, consumer_config or {}, replay,
                                      commit_starts=commit_offsets and commit_after_decisions)
-        self._read = (_ReadSlices if slices is not None else _ReadSlicesForever)(
-            bootstrap, group_id, consumer_config or {}, commit_offsets and not commit_after_decisions,
+        reader_commits = commit_offsets and not commit_after_decisions and bool(group_id)
+        if slices is not None:
+            read_step = _ReadSlices
+        else:
+            read_step = _ReadSlicesForever if reader_commits else _ReadSlicesForeverUncommitted
+        self._read = read_step(
+            bootstrap, group_id, consumer_config or {}, reader_commits,
             max_records_per_bundle,
             max_bundle_seconds, idle_watermark_lag_seconds,
             max_outage_seconds if max_outage_seconds is not None
