@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import apache_beam as beam
@@ -181,31 +181,38 @@ class _ReaderClients:
                 kafka_client.close(autocommit=False)
 
 
-_READER_CLIENTS: dict[tuple, _ReaderClients] = {}
-_READER_CLIENTS_LOCK = threading.Lock()
+class _SharedPerProcess:
+    """Clients that every step instance of this process shares, one per settings key, counted by
+    their users: the last user's release closes them."""
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            shared = self._shared.get(key)
+            if shared is None:
+                shared = self._shared[key] = make()
+            shared.users += 1
+            return shared
+
+    def release(self, shared: Any) -> None:
+        with self._lock:
+            shared.users -= 1
+            if shared.users > 0:
+                return
+            self._shared = {key: value for key, value in self._shared.items() if value is not shared}
+        shared.close()
+
+
+_READER_CLIENTS = _SharedPerProcess()
 
 
 def _reader_clients(bootstrap: str, group_id: str | None, config: dict[str, Any]) -> _ReaderClients:
     """This process's shared clients for a reader of `group_id` on `bootstrap`; one more user."""
-    key = (bootstrap, group_id, repr(sorted(config.items())))
-    with _READER_CLIENTS_LOCK:
-        shared = _READER_CLIENTS.get(key)
-        if shared is None:
-            shared = _READER_CLIENTS[key] = _ReaderClients(bootstrap, group_id, config)
-        shared.users += 1
-        return shared
-
-
-def _release_reader_clients(shared: _ReaderClients) -> None:
-    """One user fewer; the last one closes the clients."""
-    with _READER_CLIENTS_LOCK:
-        shared.users -= 1
-        if shared.users > 0:
-            return
-        for key, value in list(_READER_CLIENTS.items()):
-            if value is shared:
-                del _READER_CLIENTS[key]
-    shared.close()
+    return _READER_CLIENTS.acquire((bootstrap, group_id, repr(sorted(config.items()))),
+                                   lambda: _ReaderClients(bootstrap, group_id, config))
 
 
 def plan_slices(bootstrap: str, topic: str, group_id: str | None, start: str = "committed", bounded: bool = True,
@@ -332,7 +339,7 @@ class _ReadSlices(beam.DoFn):
             self._slice_consumer.close(autocommit=False)
             self._slice_consumer = None
         if self._shared is not None:
-            _release_reader_clients(self._shared)
+            _READER_CLIENTS.release(self._shared)
             self._shared = None
 
     def process(
@@ -655,29 +662,11 @@ def _close_producer(producer: Any) -> None:
         LOG.warning("Kafka producer closed with records unsent: %r", exc)
 
 
-_PRODUCERS: dict[tuple, _SharedProducer] = {}
-_PRODUCERS_LOCK = threading.Lock()
+_PRODUCERS = _SharedPerProcess()
 
 
 def _shared_producer(bootstrap: str, config: dict[str, Any]) -> _SharedProducer:
-    key = (bootstrap, repr(sorted(config.items())))
-    with _PRODUCERS_LOCK:
-        shared = _PRODUCERS.get(key)
-        if shared is None:
-            shared = _PRODUCERS[key] = _SharedProducer(bootstrap, config)
-        shared.users += 1
-        return shared
-
-
-def _release_producer(shared: _SharedProducer) -> None:
-    with _PRODUCERS_LOCK:
-        shared.users -= 1
-        if shared.users > 0:
-            return
-        for key, value in list(_PRODUCERS.items()):
-            if value is shared:
-                del _PRODUCERS[key]
-    shared.close()
+    return _PRODUCERS.acquire((bootstrap, repr(sorted(config.items()))), lambda: _SharedProducer(bootstrap, config))
 
 
 class _ProduceFn(beam.DoFn):
@@ -847,7 +836,7 @@ class _ProduceFn(beam.DoFn):
     def teardown(self) -> None:
         self._producer = None  # the shared producer is closed by its last user
         if self._shared is not None:
-            _release_producer(self._shared)
+            _PRODUCERS.release(self._shared)
             self._shared = None
 
 
