@@ -151,3 +151,18 @@ def test_a_stream_reader_asks_for_a_commit_only_past_what_is_committed_and_at_mo
         assert committed() == 5
     finally:
         reader.teardown()
+
+
+def test_the_stream_readers_are_marked_unbounded_per_element_and_the_slice_reader_is_not() -> None:
+    """The mark makes the reader's output an unbounded PCollection in the job's graph; Beam reads
+    it from the process method, so a mark on the class is silently ignored."""
+    from apache_beam.runners.common import DoFnSignature
+
+    from pipelines.beam import kafka_io
+
+    def unbounded(step) -> bool:
+        return DoFnSignature(step("127.0.0.1:9", None, {}, False, 5000, 5.0, 10.0)).is_unbounded_per_element()
+
+    assert unbounded(kafka_io._ReadSlicesForever)
+    assert unbounded(kafka_io._ReadSlicesForeverUncommitted)
+    assert not unbounded(kafka_io._ReadSlices)

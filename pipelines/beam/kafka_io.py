@@ -519,10 +519,10 @@ class _ReadSlices(beam.DoFn):
                         element.partition, time.monotonic() - outage.started, outage.failures)
 
 
-@beam.DoFn.unbounded_per_element()
 class _ReadSlicesForever(_ReadSlices):
     """Streaming: reads an open-ended slice in bounded bundles, committing offsets on finalization."""
 
+    @beam.DoFn.unbounded_per_element()  # on the method: Beam reads the mark there, not on the class
     def process(
         self,
         element: PartitionSlice,
@@ -533,12 +533,12 @@ class _ReadSlicesForever(_ReadSlices):
         yield from self._read(element, tracker, watermark, finalizer)
 
 
-@beam.DoFn.unbounded_per_element()
 class _ReadSlicesForeverUncommitted(_ReadSlices):
     """Streaming, for a reader that commits nothing (no group, or the job's commit step commits).
     Its signature takes no bundle finalizer: Prism finalizes every bundle of a stage whose DoFn
     takes one, and the SDK answers each bundle that registered nothing with an error in the log."""
 
+    @beam.DoFn.unbounded_per_element()
     def process(
         self,
         element: PartitionSlice,
